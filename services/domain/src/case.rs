@@ -1,0 +1,201 @@
+use crate::command::RejectReason;
+use crate::event::Event;
+use crate::state::CaseState;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub type CaseId = Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    #[default]
+    Normal,
+    Urgent,
+    Emergency,
+}
+
+/// A validated submission from a grid worker, operator or machine client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReport {
+    pub category: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub description: String,
+    pub urgency: Urgency,
+    pub client_ref: Option<String>,
+    pub grid: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingExtension {
+    pub minutes: i64,
+    pub reason: String,
+}
+
+/// The case aggregate. `version` counts applied events, so the n-th event has sequence number n.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: CaseId,
+    pub version: i64,
+    pub state: CaseState,
+    pub category: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub description: String,
+    pub urgency: Urgency,
+    pub client_ref: Option<String>,
+    pub reporter: String,
+    pub grid: Option<String>,
+    pub department: Option<String>,
+    pub master_id: Option<Uuid>,
+    pub reject_reason: Option<RejectReason>,
+    /// State to go back to after a suspension or a denied return.
+    pub resume_to: Option<CaseState>,
+    pub suspended_at: Option<DateTime<Utc>>,
+    pub pending_extension: Option<PendingExtension>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub rework_count: u32,
+    pub urge_count: u32,
+    pub escalation_level: u32,
+    pub extension_count: u32,
+    /// Units that returned this case as not theirs (kept for re-routing and dispatch accuracy).
+    pub returned_by: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Case {
+    /// Builds a case from its first event. Returns `None` unless that event is `Reported`.
+    pub fn from_reported(id: CaseId, event: &Event, at: DateTime<Utc>) -> Option<Case> {
+        let Event::Reported { category, lat, lon, description, urgency, client_ref, grid, reporter } =
+            event
+        else {
+            return None;
+        };
+        Some(Case {
+            id,
+            version: 1,
+            state: CaseState::Reported,
+            category: category.clone(),
+            lat: *lat,
+            lon: *lon,
+            description: description.clone(),
+            urgency: *urgency,
+            client_ref: client_ref.clone(),
+            reporter: reporter.clone(),
+            grid: grid.clone(),
+            department: None,
+            master_id: None,
+            reject_reason: None,
+            resume_to: None,
+            suspended_at: None,
+            pending_extension: None,
+            due_at: None,
+            rework_count: 0,
+            urge_count: 0,
+            escalation_level: 0,
+            extension_count: 0,
+            returned_by: vec![],
+            created_at: at,
+            updated_at: at,
+        })
+    }
+
+    /// Rebuilds a case from its full event history (used by tests and audit verification).
+    pub fn replay(id: CaseId, events: &[(Event, DateTime<Utc>)]) -> Option<Case> {
+        let ((first, at), rest) = events.split_first()?;
+        let mut case = Case::from_reported(id, first, *at)?;
+        for (e, at) in rest {
+            case.apply(e, *at);
+        }
+        Some(case)
+    }
+
+    /// Applies one event. Total: `decide` has already checked the event is allowed.
+    pub fn apply(&mut self, event: &Event, at: DateTime<Utc>) {
+        self.version += 1;
+        self.updated_at = at;
+        match event {
+            Event::Reported { .. } => {}
+            Event::Accepted => self.state = CaseState::Accepted,
+            Event::Rejected { reason, .. } => {
+                self.state = CaseState::Rejected;
+                self.reject_reason = Some(*reason);
+            }
+            Event::MarkedDuplicate { master_id } => {
+                self.state = CaseState::Duplicate;
+                self.master_id = Some(*master_id);
+            }
+            Event::Registered => self.state = CaseState::Registered,
+            Event::Dispatched { department, due_at } => {
+                self.state = CaseState::Dispatched;
+                self.department = Some(department.clone());
+                self.due_at = Some(*due_at);
+            }
+            Event::Redispatched { to, due_at, .. } => {
+                self.state = CaseState::Dispatched;
+                self.department = Some(to.clone());
+                self.due_at = Some(*due_at);
+                self.pending_extension = None;
+            }
+            Event::Signed => self.state = CaseState::Signed,
+            Event::Started => self.state = CaseState::InProgress,
+            Event::FeedbackGiven { .. } => {
+                self.state = CaseState::FeedbackGiven;
+                self.pending_extension = None;
+            }
+            Event::VerificationRequested => self.state = CaseState::Verifying,
+            Event::Verified { .. } => {}
+            Event::VerificationFailed { rework_count, .. } => {
+                self.state = CaseState::Rework;
+                self.rework_count = *rework_count;
+            }
+            Event::Closed { .. } => self.state = CaseState::Closed,
+            Event::ReturnRequested { .. } => {
+                self.resume_to = Some(self.state);
+                self.state = CaseState::ReturnRequested;
+            }
+            Event::ReturnApproved { returned_by, .. } => {
+                self.state = CaseState::Registered;
+                self.returned_by.push(returned_by.clone());
+                self.department = None;
+                self.due_at = None;
+                self.resume_to = None;
+                self.pending_extension = None;
+            }
+            Event::ReturnDenied { .. } => {
+                self.state = self.resume_to.take().unwrap_or(CaseState::Dispatched);
+            }
+            Event::ExtensionRequested { minutes, reason } => {
+                self.pending_extension =
+                    Some(PendingExtension { minutes: *minutes, reason: reason.clone() });
+            }
+            Event::ExtensionApproved { due_at, .. } => {
+                self.due_at = Some(*due_at);
+                self.pending_extension = None;
+                self.extension_count += 1;
+            }
+            Event::ExtensionDenied { .. } => self.pending_extension = None,
+            Event::Suspended { .. } => {
+                self.resume_to = Some(self.state);
+                self.state = CaseState::Suspended;
+                self.suspended_at = Some(at);
+            }
+            Event::Resumed { due_at } => {
+                self.state = self.resume_to.take().unwrap_or(CaseState::Dispatched);
+                self.suspended_at = None;
+                self.due_at = *due_at;
+            }
+            Event::SelfResolved { .. } => self.state = CaseState::SelfResolved,
+            Event::Reopened { .. } => {
+                self.state = CaseState::Reopened;
+                self.department = None;
+                self.due_at = None;
+            }
+            Event::Escalated { level, .. } => self.escalation_level = *level,
+            Event::Urged { count, .. } => self.urge_count = *count,
+        }
+    }
+}

@@ -1,0 +1,77 @@
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Why intake refused a report (DOMAIN.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    OutOfScope,
+    BadEvidence,
+    TooMinor,
+    Duplicate,
+    Untrue,
+    Fake,
+    InJudicialProcess,
+    SplitReport,
+}
+
+/// Everything that can be done to an existing case; `action` is the wire tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    Accept,
+    Reject { reason: RejectReason, #[serde(default)] note: String },
+    MarkDuplicate { master_id: Uuid },
+    Register,
+    Dispatch { department: String },
+    Redispatch { department: String, #[serde(default)] reason: String },
+    Sign,
+    Start,
+    Feedback { note: String },
+    RequestVerification,
+    Verify { passed: bool, #[serde(default)] note: String },
+    Close { #[serde(default)] note: String },
+    RequestReturn { reason: String },
+    ApproveReturn { #[serde(default)] note: String },
+    DenyReturn { #[serde(default)] note: String },
+    RequestExtension { minutes: i64, reason: String },
+    ApproveExtension { #[serde(default)] note: String },
+    DenyExtension { #[serde(default)] note: String },
+    Suspend { reason: String },
+    Resume,
+    SelfResolve { #[serde(default)] note: String },
+    Reopen { reason: String },
+    Escalate { reason: String, #[serde(default)] to: String },
+    Urge { #[serde(default)] note: String },
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Accept => "accept",
+            Command::Reject { .. } => "reject",
+            Command::MarkDuplicate { .. } => "mark_duplicate",
+            Command::Register => "register",
+            Command::Dispatch { .. } => "dispatch",
+            Command::Redispatch { .. } => "redispatch",
+            Command::Sign => "sign",
+            Command::Start => "start",
+            Command::Feedback { .. } => "feedback",
+            Command::RequestVerification => "request_verification",
+            Command::Verify { .. } => "verify",
+            Command::Close { .. } => "close",
+            Command::RequestReturn { .. } => "request_return",
+            Command::ApproveReturn { .. } => "approve_return",
+            Command::DenyReturn { .. } => "deny_return",
+            Command::RequestExtension { .. } => "request_extension",
+            Command::ApproveExtension { .. } => "approve_extension",
+            Command::DenyExtension { .. } => "deny_extension",
+            Command::Suspend { .. } => "suspend",
+            Command::Resume => "resume",
+            Command::SelfResolve { .. } => "self_resolve",
+            Command::Reopen { .. } => "reopen",
+            Command::Escalate { .. } => "escalate",
+            Command::Urge { .. } => "urge",
+        }
+    }
+}

@@ -1,0 +1,81 @@
+use crate::case::Urgency;
+use crate::command::RejectReason;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What happened to a case. Events are the only way a case changes (see `Case::apply`), and each is
+/// stored as one transition, one audit record and one outgoing message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Reported {
+        category: String,
+        lat: f64,
+        lon: f64,
+        description: String,
+        urgency: Urgency,
+        client_ref: Option<String>,
+        grid: Option<String>,
+        reporter: String,
+    },
+    Accepted,
+    Rejected { reason: RejectReason, note: String },
+    MarkedDuplicate { master_id: Uuid },
+    Registered,
+    Dispatched { department: String, due_at: DateTime<Utc> },
+    Redispatched { from: String, to: String, reason: String, due_at: DateTime<Utc> },
+    Signed,
+    Started,
+    FeedbackGiven { note: String },
+    VerificationRequested,
+    Verified { note: String },
+    VerificationFailed { note: String, rework_count: u32 },
+    Closed { note: String },
+    ReturnRequested { reason: String },
+    ReturnApproved { returned_by: String, note: String },
+    ReturnDenied { note: String },
+    ExtensionRequested { minutes: i64, reason: String },
+    ExtensionApproved { due_at: DateTime<Utc>, note: String },
+    ExtensionDenied { note: String },
+    Suspended { reason: String },
+    Resumed { due_at: Option<DateTime<Utc>> },
+    SelfResolved { note: String },
+    Reopened { reason: String },
+    Escalated { level: u32, to: String, reason: String },
+    Urged { count: u32, note: String },
+}
+
+impl Event {
+    /// The wire name, also used as the bus routing key suffix (`case.<kind>`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Reported { .. } => "reported",
+            Event::Accepted => "accepted",
+            Event::Rejected { .. } => "rejected",
+            Event::MarkedDuplicate { .. } => "marked_duplicate",
+            Event::Registered => "registered",
+            Event::Dispatched { .. } => "dispatched",
+            Event::Redispatched { .. } => "redispatched",
+            Event::Signed => "signed",
+            Event::Started => "started",
+            Event::FeedbackGiven { .. } => "feedback_given",
+            Event::VerificationRequested => "verification_requested",
+            Event::Verified { .. } => "verified",
+            Event::VerificationFailed { .. } => "verification_failed",
+            Event::Closed { .. } => "closed",
+            Event::ReturnRequested { .. } => "return_requested",
+            Event::ReturnApproved { .. } => "return_approved",
+            Event::ReturnDenied { .. } => "return_denied",
+            Event::ExtensionRequested { .. } => "extension_requested",
+            Event::ExtensionApproved { .. } => "extension_approved",
+            Event::ExtensionDenied { .. } => "extension_denied",
+            Event::Suspended { .. } => "suspended",
+            Event::Resumed { .. } => "resumed",
+            Event::SelfResolved { .. } => "self_resolved",
+            Event::Reopened { .. } => "reopened",
+            Event::Escalated { .. } => "escalated",
+            Event::Urged { .. } => "urged",
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! The one transition function: (case, command, actor) → events or a typed refusal.
+
+use crate::case::{Case, NewReport};
+use crate::command::Command;
+use crate::error::DomainError;
+use crate::event::Event;
+use crate::role::{Actor, Role};
+use crate::state::CaseState::{self, *};
+use chrono::{DateTime, Duration, Utc};
+
+/// Facts the decision needs that are not in the case: the clock and the handling time limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx {
+    pub now: DateTime<Utc>,
+    /// Handling limit for the case's category and urgency, used to set the due instant at dispatch.
+    pub handle_limit: Duration,
+}
+
+const MAX_TEXT: usize = 2000;
+const MAX_EXTENSION_MINUTES: i64 = 60 * 24 * 90;
+
+/// Who may issue a command (before scope is checked) — DOMAIN.md §7.
+pub fn roles_for(cmd: &Command) -> &'static [Role] {
+    use Role::*;
+    match cmd {
+        Command::Accept => &[IntakeOperator, Dispatcher, System],
+        Command::Reject { .. } => &[IntakeOperator, Dispatcher, ShiftLead],
+        Command::MarkDuplicate { .. } => &[IntakeOperator, Dispatcher, System],
+        Command::Register => &[IntakeOperator, Dispatcher, System],
+        Command::Dispatch { .. } => &[Dispatcher, ShiftLead, System],
+        Command::Redispatch { .. } => &[Dispatcher, ShiftLead],
+        Command::Sign | Command::Start | Command::Feedback { .. } => &[UnitDispatcher, UnitHandler],
+        Command::RequestVerification => &[Dispatcher, System],
+        Command::Verify { .. } | Command::SelfResolve { .. } => &[GridWorker],
+        Command::Close { .. } => &[ShiftLead],
+        Command::RequestReturn { .. } | Command::RequestExtension { .. } => {
+            &[UnitDispatcher, UnitHandler]
+        }
+        Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ShiftLead, SectionHead],
+        Command::ApproveExtension { .. } | Command::DenyExtension { .. } => {
+            &[ShiftLead, SectionHead, Leader]
+        }
+        Command::Suspend { .. } | Command::Resume => &[ShiftLead, SectionHead, Leader],
+        Command::Reopen { .. } => &[ShiftLead, Supervisor],
+        Command::Escalate { .. } => &[Supervisor, ShiftLead, SectionHead, Leader, System],
+        Command::Urge { .. } => &[Supervisor, ShiftLead, Leader, System],
+    }
+}
+
+/// In which states a command is allowed (ignoring pending-extension rules checked in `decide`).
+pub fn states_for(cmd: &Command) -> &'static [CaseState] {
+    match cmd {
+        Command::Accept => &[Reported],
+        Command::Reject { .. } | Command::MarkDuplicate { .. } | Command::SelfResolve { .. } => {
+            &[Reported, Accepted]
+        }
+        Command::Register => &[Accepted],
+        Command::Dispatch { .. } => &[Registered, Reopened],
+        Command::Redispatch { .. } | Command::RequestReturn { .. } => &[Dispatched, Signed],
+        Command::Sign => &[Dispatched],
+        Command::Start => &[Signed, Rework],
+        Command::Feedback { .. } => &[Signed, InProgress, Rework],
+        Command::RequestVerification => &[FeedbackGiven],
+        Command::Verify { .. } | Command::Close { .. } => &[FeedbackGiven, Verifying],
+        Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ReturnRequested],
+        Command::RequestExtension { .. }
+        | Command::ApproveExtension { .. }
+        | Command::DenyExtension { .. } => &[Signed, InProgress, Rework],
+        Command::Suspend { .. } | Command::Urge { .. } => &[Dispatched, Signed, InProgress, Rework],
+        Command::Resume => &[Suspended],
+        Command::Reopen { .. } => &[Closed],
+        Command::Escalate { .. } => &[
+            Registered, Dispatched, Signed, InProgress, FeedbackGiven, Verifying, Rework,
+            ReturnRequested, Suspended, Reopened,
+        ],
+    }
+}
+
+fn text(field: &str, value: &str, required: bool) -> Result<String, DomainError> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(DomainError::Invalid(format!("`{field}` must not be empty")));
+    }
+    if value.chars().count() > MAX_TEXT {
+        return Err(DomainError::Invalid(format!("`{field}` is longer than {MAX_TEXT} characters")));
+    }
+    Ok(value.to_string())
+}
+
+fn code(field: &str, value: &str) -> Result<String, DomainError> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(DomainError::Invalid(format!("`{field}` must be a code of 1-64 letters, digits, - or _")))
+    }
+}
+
+/// Checks a new report and produces its `Reported` event.
+pub fn report(new: &NewReport, actor: &Actor) -> Result<Event, DomainError> {
+    let may = [Role::GridWorker, Role::IntakeOperator, Role::Dispatcher];
+    if !may.iter().any(|r| actor.roles.contains(r)) {
+        return Err(DomainError::Forbidden { action: "report" });
+    }
+    if !may.iter().any(|r| actor.role_applies(*r, new.grid.as_deref(), None)) {
+        return Err(DomainError::OutOfScope);
+    }
+    let lat_ok = new.lat.is_finite() && (-90.0..=90.0).contains(&new.lat);
+    let lon_ok = new.lon.is_finite() && (-180.0..=180.0).contains(&new.lon);
+    if !lat_ok || !lon_ok {
+        return Err(DomainError::Invalid("`lat`/`lon` must be a valid WGS-84 position".into()));
+    }
+    let client_ref = match &new.client_ref {
+        Some(r) => Some(text("client_ref", r, true)?),
+        None => None,
+    };
+    Ok(Event::Reported {
+        category: code("category", &new.category)?,
+        lat: new.lat,
+        lon: new.lon,
+        description: text("description", &new.description, true)?,
+        urgency: new.urgency,
+        client_ref,
+        grid: new.grid.clone(),
+        reporter: actor.id.clone(),
+    })
+}
+
+/// Decides whether `actor` may apply `cmd` to `case` now, and what happens if so.
+pub fn decide(case: &Case, cmd: &Command, actor: &Actor, ctx: Ctx) -> Result<Vec<Event>, DomainError> {
+    let action = cmd.name();
+    let roles = roles_for(cmd);
+    if !roles.iter().any(|r| actor.roles.contains(r)) {
+        return Err(DomainError::Forbidden { action });
+    }
+    let pending = case.pending_extension.is_some();
+    let pending_ok = match cmd {
+        Command::RequestExtension { .. } => !pending,
+        Command::ApproveExtension { .. } | Command::DenyExtension { .. } => pending,
+        _ => true,
+    };
+    if !states_for(cmd).contains(&case.state) || !pending_ok {
+        return Err(DomainError::InvalidTransition { state: case.state, action });
+    }
+    let grid = case.grid.as_deref();
+    let dept = case.department.as_deref();
+    if !roles.iter().any(|r| actor.role_applies(*r, grid, dept)) {
+        return Err(DomainError::OutOfScope);
+    }
+    events_for(case, cmd, ctx)
+}
+
+fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, DomainError> {
+    let due = ctx.now + ctx.handle_limit;
+    let events = match cmd {
+        Command::Accept => vec![Event::Accepted],
+        Command::Reject { reason, note } => {
+            vec![Event::Rejected { reason: *reason, note: text("note", note, false)? }]
+        }
+        Command::MarkDuplicate { master_id } => {
+            if *master_id == case.id {
+                return Err(DomainError::Invalid("a case cannot duplicate itself".into()));
+            }
+            vec![Event::MarkedDuplicate { master_id: *master_id }]
+        }
+        Command::Register => vec![Event::Registered],
+        Command::Dispatch { department } => {
+            vec![Event::Dispatched { department: code("department", department)?, due_at: due }]
+        }
+        Command::Redispatch { department, reason } => {
+            let to = code("department", department)?;
+            let from = case.department.clone().unwrap_or_default();
+            if to == from {
+                return Err(DomainError::Invalid("the case is already with that department".into()));
+            }
+            vec![Event::Redispatched { from, to, reason: text("reason", reason, false)?, due_at: due }]
+        }
+        Command::Sign => vec![Event::Signed],
+        Command::Start => vec![Event::Started],
+        Command::Feedback { note } => vec![Event::FeedbackGiven { note: text("note", note, true)? }],
+        Command::RequestVerification => vec![Event::VerificationRequested],
+        Command::Verify { passed: true, note } => {
+            let note = text("note", note, false)?;
+            vec![Event::Verified { note }, Event::Closed { note: "verified on site".into() }]
+        }
+        Command::Verify { passed: false, note } => vec![Event::VerificationFailed {
+            note: text("note", note, true)?,
+            rework_count: case.rework_count + 1,
+        }],
+        Command::Close { note } => vec![Event::Closed { note: text("note", note, true)? }],
+        Command::RequestReturn { reason } => {
+            vec![Event::ReturnRequested { reason: text("reason", reason, true)? }]
+        }
+        Command::ApproveReturn { note } => vec![Event::ReturnApproved {
+            returned_by: case.department.clone().unwrap_or_default(),
+            note: text("note", note, false)?,
+        }],
+        Command::DenyReturn { note } => vec![Event::ReturnDenied { note: text("note", note, false)? }],
+        Command::RequestExtension { minutes, reason } => {
+            if !(1..=MAX_EXTENSION_MINUTES).contains(minutes) {
+                return Err(DomainError::Invalid(format!(
+                    "`minutes` must be between 1 and {MAX_EXTENSION_MINUTES}"
+                )));
+            }
+            vec![Event::ExtensionRequested { minutes: *minutes, reason: text("reason", reason, true)? }]
+        }
+        Command::ApproveExtension { note } => {
+            let minutes = case.pending_extension.as_ref().map_or(0, |p| p.minutes);
+            let base = case.due_at.unwrap_or(ctx.now).max(ctx.now);
+            let due_at = base + Duration::minutes(minutes);
+            vec![Event::ExtensionApproved { due_at, note: text("note", note, false)? }]
+        }
+        Command::DenyExtension { note } => {
+            vec![Event::ExtensionDenied { note: text("note", note, false)? }]
+        }
+        Command::Suspend { reason } => vec![Event::Suspended { reason: text("reason", reason, true)? }],
+        Command::Resume => {
+            // The clock was paused: the deadline moves by the time spent suspended.
+            let paused = case.suspended_at.map_or(Duration::zero(), |s| ctx.now - s);
+            vec![Event::Resumed { due_at: case.due_at.map(|d| d + paused) }]
+        }
+        Command::SelfResolve { note } => vec![Event::SelfResolved { note: text("note", note, true)? }],
+        Command::Reopen { reason } => vec![Event::Reopened { reason: text("reason", reason, true)? }],
+        Command::Escalate { reason, to } => vec![Event::Escalated {
+            level: case.escalation_level + 1,
+            to: text("to", to, false)?,
+            reason: text("reason", reason, true)?,
+        }],
+        Command::Urge { note } => {
+            vec![Event::Urged { count: case.urge_count + 1, note: text("note", note, false)? }]
+        }
+    };
+    Ok(events)
+}

@@ -1,0 +1,165 @@
+use super::bus::Message;
+use crate::audit::{AuditRecord, Transition};
+use crate::case::Case;
+use crate::geo::Grid;
+use crate::role::{Role, Scope};
+use crate::state::CaseState;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    /// `facility` (部件) or `event` (事件).
+    pub kind: String,
+    /// Handling time limit in natural minutes (until the SLA engine brings calendars).
+    pub limit_minutes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Department {
+    pub code: String,
+    pub name: String,
+}
+
+/// Grid × category → department. `None` matches any; the most specific rule wins, then priority.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoutingRule {
+    pub id: i64,
+    pub grid: Option<String>,
+    pub category: Option<String>,
+    pub department: String,
+    pub priority: i32,
+}
+
+/// Everything the demo seed or an import loads at once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceData {
+    pub categories: Vec<Category>,
+    pub departments: Vec<Department>,
+    pub grids: Vec<Grid>,
+    pub rules: Vec<RoutingRule>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub scopes: Vec<Scope>,
+    /// argon2 PHC string for users, SHA-256 hex of the key for API keys.
+    pub secret_hash: String,
+}
+
+/// A stored response to replay for a retried request with the same `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotentResponse {
+    pub principal: String,
+    pub key: String,
+    /// Hash of the request body: the same key with a different body is a client error.
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+}
+
+/// One atomic write: the case after its new events, the transitions, the outgoing messages and,
+/// optionally, the inbox mark of the message that caused it and the response for idempotent replay.
+#[derive(Debug, Clone)]
+pub struct CaseCommit {
+    pub case: Case,
+    /// Version the case had when it was read; 0 when creating it.
+    pub expected_version: i64,
+    pub transitions: Vec<Transition>,
+    pub outbox: Vec<Message>,
+    pub inbox: Option<InboxMark>,
+    pub idempotency: Option<IdempotentResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxMark {
+    pub consumer: String,
+    pub message_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseFilter {
+    pub state: Option<CaseState>,
+    pub department: Option<String>,
+    pub grid: Option<String>,
+    pub category: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Cursor: only cases ordered after this (created_at ms, id), newest first.
+    pub after: Option<(i64, Uuid)>,
+    pub limit: u64,
+}
+
+/// Outbox rows claimed by one relay replica for a lease.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub message: Message,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The case changed since it was read (optimistic concurrency); reload and decide again.
+    #[error("the case was changed concurrently")]
+    VersionConflict,
+    /// The inbox already holds this message: it was processed before.
+    #[error("message already processed")]
+    AlreadyProcessed,
+    /// A unique key is taken (username, idempotency key, ...).
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store: {0}")]
+    Other(String),
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Replaces categories, departments, grids and rules in one transaction.
+    async fn load_reference(&self, data: &ReferenceData) -> Result<(), StoreError>;
+    async fn reference(&self) -> Result<ReferenceData, StoreError>;
+
+    /// MUST return `Duplicate` for a taken name.
+    async fn add_user(&self, user: &Principal) -> Result<(), StoreError>;
+    async fn user(&self, name: &str) -> Result<Option<Principal>, StoreError>;
+    /// MUST return `Duplicate` for a taken name.
+    async fn add_api_key(&self, key: &Principal) -> Result<(), StoreError>;
+    async fn api_key(&self, secret_hash: &str) -> Result<Option<Principal>, StoreError>;
+
+    /// Writes the commit atomically: `VersionConflict` if the case's version is not
+    /// `expected_version` (or it exists when creating), `AlreadyProcessed` if the inbox mark is
+    /// taken, `Duplicate` if the idempotency key is taken. Audit records are chained here.
+    async fn commit(&self, commit: &CaseCommit) -> Result<(), StoreError>;
+    async fn case(&self, id: Uuid) -> Result<Option<Case>, StoreError>;
+    async fn transitions(&self, id: Uuid) -> Result<Vec<Transition>, StoreError>;
+    async fn audit(&self, id: Uuid) -> Result<Vec<AuditRecord>, StoreError>;
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, StoreError>;
+    /// Cases in `states` whose last change is older than `before`, least recently changed first.
+    async fn cases_in_states(
+        &self,
+        states: &[CaseState],
+        before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Case>, StoreError>;
+
+    async fn idempotent(&self, principal: &str, key: &str) -> Result<Option<IdempotentResponse>, StoreError>;
+    async fn inbox_has(&self, consumer: &str, message_id: &str) -> Result<bool, StoreError>;
+
+    /// Claims up to `limit` unpublished outbox rows for `lease_ms`, skipping rows another replica
+    /// holds (`FOR UPDATE SKIP LOCKED` on Postgres). Oldest first.
+    async fn claim_outbox(&self, owner: &str, limit: u64, lease_ms: i64) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// Marks rows published (only after the broker confirmed them).
+    async fn mark_published(&self, ids: &[i64]) -> Result<(), StoreError>;
+    async fn outbox_backlog(&self) -> Result<u64, StoreError>;
+}

@@ -1,0 +1,64 @@
+//! The Store port on sea-orm: one adapter for Postgres (production) and SQLite (embedded), with
+//! the few backend differences (row locking, placeholders, pool size) handled in `sql.rs`.
+//! Depends only on the domain and the migrations.
+
+mod cases;
+mod outbox;
+mod port;
+mod principals;
+mod reference;
+mod sql;
+
+use gridflow_domain::ports::StoreError;
+use gridflow_migrations::Migrator;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use gridflow_migrations::MigratorTrait;
+use std::time::Duration;
+
+/// The sea-orm store. Cheap to clone (the connection is a pool).
+#[derive(Clone)]
+pub struct SeaStore {
+    db: DatabaseConnection,
+    backend: DbBackend,
+}
+
+impl SeaStore {
+    /// Connects to `url` (`postgres://...` or `sqlite://...`). SQLite uses one connection: it has
+    /// a single writer anyway, and one connection avoids `SQLITE_BUSY` on lock upgrades.
+    pub async fn connect(url: &str) -> Result<SeaStore, StoreError> {
+        let sqlite = url.starts_with("sqlite:");
+        let mut opts = ConnectOptions::new(url.to_string());
+        opts.max_connections(if sqlite { 1 } else { 16 })
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let db = Database::connect(opts).await.map_err(sql::map_err)?;
+        let backend = db.get_database_backend();
+        let store = SeaStore { db, backend };
+        if sqlite {
+            store.exec_unprepared("PRAGMA journal_mode=WAL").await?;
+            store.exec_unprepared("PRAGMA synchronous=FULL").await?;
+        }
+        Ok(store)
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await.map_err(sql::map_err)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend == DbBackend::Postgres
+    }
+
+    /// The underlying connection, for tests that must bypass the port (e.g. tamper attempts).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    async fn exec_unprepared(&self, sql: &str) -> Result<(), StoreError> {
+        use sea_orm::ConnectionTrait;
+        self.db.execute_unprepared(sql).await.map(|_| ()).map_err(sql::map_err)
+    }
+}
