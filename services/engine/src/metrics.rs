@@ -1,0 +1,64 @@
+//! Prometheus series owned by the engine. The API registers its HTTP series in the same registry.
+
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+
+#[derive(Clone)]
+pub struct Metrics {
+    pub registry: Registry,
+    pub transitions: IntCounterVec,
+    pub outbox_backlog: IntGauge,
+    pub published: IntCounter,
+    pub publish_failures: IntCounter,
+    pub redeliveries: IntCounterVec,
+    pub consumed: IntCounterVec,
+    pub live_rebuilds: IntCounter,
+    pub dispatch_latency: Histogram,
+}
+
+impl Metrics {
+    /// Creates and registers every series. Registration only fails on duplicate names, which
+    /// would be a programming error caught by the first test run.
+    pub fn new() -> Result<Metrics, prometheus::Error> {
+        let registry = Registry::new_custom(Some("gridflow".into()), None)?;
+        let transitions = IntCounterVec::new(
+            Opts::new("transitions_total", "Recorded case transitions by event kind"),
+            &["kind"],
+        )?;
+        let outbox_backlog = IntGauge::new("outbox_backlog", "Outbox messages not yet confirmed by the bus")?;
+        let published = IntCounter::new("outbox_published_total", "Outbox messages confirmed by the bus")?;
+        let publish_failures =
+            IntCounter::new("outbox_publish_failures_total", "Publish attempts the bus did not confirm")?;
+        let redeliveries = IntCounterVec::new(
+            Opts::new("consumer_redeliveries_total", "Deliveries flagged as redelivered, by queue"),
+            &["queue"],
+        )?;
+        let consumed = IntCounterVec::new(
+            Opts::new("consumer_messages_total", "Messages settled by consumers, by queue and outcome"),
+            &["queue", "outcome"],
+        )?;
+        let live_rebuilds = IntCounter::new("live_rebuilds_total", "Rebuilds of live state from the store")?;
+        let dispatch_latency = Histogram::with_opts(
+            HistogramOpts::new("dispatch_latency_seconds", "From report to automatic dispatch")
+                .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
+        )?;
+        registry.register(Box::new(transitions.clone()))?;
+        registry.register(Box::new(outbox_backlog.clone()))?;
+        registry.register(Box::new(published.clone()))?;
+        registry.register(Box::new(publish_failures.clone()))?;
+        registry.register(Box::new(redeliveries.clone()))?;
+        registry.register(Box::new(consumed.clone()))?;
+        registry.register(Box::new(live_rebuilds.clone()))?;
+        registry.register(Box::new(dispatch_latency.clone()))?;
+        Ok(Metrics {
+            registry,
+            transitions,
+            outbox_backlog,
+            published,
+            publish_failures,
+            redeliveries,
+            consumed,
+            live_rebuilds,
+            dispatch_latency,
+        })
+    }
+}

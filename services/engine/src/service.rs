@@ -1,0 +1,306 @@
+//! The case service: every change to a case goes through here, so every change is decided by the
+//! domain, committed with its audit record and outgoing event in one transaction, and projected
+//! into live state afterwards.
+
+use crate::events::message_for;
+use crate::metrics::Metrics;
+use crate::reference::ReferenceCache;
+use chrono::{DateTime, Duration, Utc};
+use gridflow_domain::audit::Transition;
+use gridflow_domain::ports::{CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, Store, StoreError};
+use gridflow_domain::{Actor, Case, Command, Ctx, DomainError, Event, NewReport, decide, report};
+use std::sync::Arc;
+use tokio::sync::Notify;
+use tracing::{info, warn};
+use uuid::Uuid;
+
+/// Handling limit when a category has none configured.
+const DEFAULT_LIMIT_MINUTES: i64 = 24 * 60;
+/// Attempts when a concurrent writer moved the case between our read and our commit.
+const MAX_ATTEMPTS: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("case {0} not found")]
+    NotFound(Uuid),
+    #[error("the case is at version {actual}, not the expected {expected}")]
+    StaleVersion { expected: i64, actual: i64 },
+    #[error("the case kept changing concurrently; retry the request")]
+    Contended,
+    #[error("unknown category `{0}`; GET /api/v1/categories lists the valid codes")]
+    UnknownCategory(String),
+    #[error("unknown department `{0}`")]
+    UnknownDepartment(String),
+    #[error("the location ({lat}, {lon}) is outside every grid of the service area")]
+    OutsideServiceArea { lat: f64, lon: f64 },
+    #[error("this Idempotency-Key was already used for a different request")]
+    IdempotencyMismatch,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An `Idempotency-Key` and a hash of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// The result of a request: a fresh change, or the stored response to an earlier identical one.
+#[derive(Debug)]
+pub enum Outcome {
+    Fresh(Case),
+    Replayed { status: u16, body: String },
+}
+
+/// Builds the HTTP status and body for a case, so that it can be stored for idempotent replay in
+/// the same transaction as the change itself.
+pub type Responder<'a> = &'a (dyn Fn(&Case) -> (u16, String) + Sync);
+
+#[derive(Clone)]
+pub struct CaseService {
+    pub store: Arc<dyn Store>,
+    pub live: Arc<dyn LiveState>,
+    pub reference: ReferenceCache,
+    pub metrics: Metrics,
+    /// Woken after each commit so the relay publishes without waiting for its next poll.
+    pub relay_wake: Arc<Notify>,
+}
+
+pub fn live_view(case: &Case) -> LiveCase {
+    LiveCase {
+        id: case.id,
+        version: case.version,
+        state: case.state,
+        category: case.category.clone(),
+        grid: case.grid.clone(),
+        department: case.department.clone(),
+        due_at_ms: case.due_at.map(|d| d.timestamp_millis()),
+        updated_at_ms: case.updated_at.timestamp_millis(),
+    }
+}
+
+/// Applies `events` to a copy of `case`, returning the new case and its transitions.
+pub fn apply_events(case: &Case, events: &[Event], actor: &Actor, now: DateTime<Utc>) -> (Case, Vec<Transition>) {
+    let mut next = case.clone();
+    let mut transitions = Vec::with_capacity(events.len());
+    for event in events {
+        let from = next.state;
+        next.apply(event, now);
+        transitions.push(Transition {
+            case_id: next.id,
+            seq: next.version,
+            event: event.clone(),
+            actor: actor.id.clone(),
+            at: now,
+            from_state: Some(from),
+            to_state: next.state,
+        });
+    }
+    (next, transitions)
+}
+
+impl CaseService {
+    pub fn handle_limit(&self, category: &str) -> Duration {
+        let minutes = self.reference.category(category).map_or(DEFAULT_LIMIT_MINUTES, |c| c.limit_minutes);
+        Duration::minutes(minutes.max(1))
+    }
+
+    async fn replay(&self, actor: &Actor, idem: &Option<Idempotency>) -> Result<Option<Outcome>, ServiceError> {
+        let Some(idem) = idem else { return Ok(None) };
+        match self.store.idempotent(&actor.id, &idem.key).await? {
+            Some(stored) if stored.request_hash == idem.request_hash => {
+                Ok(Some(Outcome::Replayed { status: stored.status, body: stored.body }))
+            }
+            Some(_) => Err(ServiceError::IdempotencyMismatch),
+            None => Ok(None),
+        }
+    }
+
+    fn idempotency_record(actor: &Actor, idem: &Option<Idempotency>, case: &Case, respond: Responder) -> Option<IdempotentResponse> {
+        idem.as_ref().map(|i| {
+            let (status, body) = respond(case);
+            IdempotentResponse {
+                principal: actor.id.clone(),
+                key: i.key.clone(),
+                request_hash: i.request_hash.clone(),
+                status,
+                body,
+            }
+        })
+    }
+
+    /// Commits a change, then projects it. `Duplicate` from an idempotency race is resolved by
+    /// replaying the winner's response.
+    async fn commit(&self, commit: CaseCommit) -> Result<(), StoreError> {
+        self.store.commit(&commit).await?;
+        for t in &commit.transitions {
+            self.metrics.transitions.with_label_values(&[t.event.kind()]).inc();
+        }
+        self.relay_wake.notify_one();
+        self.project(&commit.case).await;
+        Ok(())
+    }
+
+    /// Best effort: live state is a projection, healed by the projector and the healer if this
+    /// write is lost.
+    pub async fn project(&self, case: &Case) {
+        if let Err(e) = self.live.upsert(&live_view(case)).await {
+            warn!(case_id = %case.id, error = %e, "live state update failed; the projector will retry");
+        }
+    }
+
+    /// Registers a new report.
+    #[tracing::instrument(skip_all, fields(actor = %actor.id, case_id))]
+    pub async fn submit(
+        &self,
+        actor: &Actor,
+        mut new: NewReport,
+        idem: Option<Idempotency>,
+        respond: Responder<'_>,
+    ) -> Result<Outcome, ServiceError> {
+        if let Some(replayed) = self.replay(actor, &idem).await? {
+            return Ok(replayed);
+        }
+        if self.reference.category(&new.category).is_none() {
+            return Err(ServiceError::UnknownCategory(new.category));
+        }
+        let grid = self
+            .reference
+            .grid_at(new.lat, new.lon)
+            .ok_or(ServiceError::OutsideServiceArea { lat: new.lat, lon: new.lon })?;
+        new.grid = Some(grid.code);
+        let event = report(&new, actor)?;
+        let now = Utc::now();
+        let id = Uuid::new_v4();
+        tracing::Span::current().record("case_id", tracing::field::display(id));
+        let case = Case::from_reported(id, &event, now).ok_or(DomainError::Invalid("report".into()))?;
+        let transition = Transition {
+            case_id: id,
+            seq: 1,
+            event,
+            actor: actor.id.clone(),
+            at: now,
+            from_state: None,
+            to_state: case.state,
+        };
+        let commit = CaseCommit {
+            outbox: vec![message_for(&case, &transition)],
+            idempotency: Self::idempotency_record(actor, &idem, &case, respond),
+            case: case.clone(),
+            expected_version: 0,
+            transitions: vec![transition],
+            inbox: None,
+        };
+        match self.commit(commit).await {
+            Ok(()) => {
+                info!(case_id = %id, grid = ?case.grid, "case reported");
+                Ok(Outcome::Fresh(case))
+            }
+            Err(StoreError::Duplicate(_)) if idem.is_some() => {
+                self.replay(actor, &idem).await?.ok_or(ServiceError::Contended)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Applies a command from a person or machine client.
+    #[tracing::instrument(skip_all, fields(case_id = %id, action = cmd.name(), actor = %actor.id))]
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        cmd: &Command,
+        expected_version: Option<i64>,
+        idem: Option<Idempotency>,
+        respond: Responder<'_>,
+    ) -> Result<Outcome, ServiceError> {
+        if let Some(replayed) = self.replay(actor, &idem).await? {
+            return Ok(replayed);
+        }
+        match cmd {
+            Command::Dispatch { department } | Command::Redispatch { department, .. }
+                if !self.reference.has_department(department) =>
+            {
+                return Err(ServiceError::UnknownDepartment(department.clone()));
+            }
+            Command::MarkDuplicate { master_id } if self.store.case(*master_id).await?.is_none() => {
+                return Err(DomainError::Invalid(format!("master case {master_id} does not exist")).into());
+            }
+            _ => {}
+        }
+        for _ in 0..MAX_ATTEMPTS {
+            let case = self.store.case(id).await?.ok_or(ServiceError::NotFound(id))?;
+            if let Some(expected) = expected_version.filter(|v| *v != case.version) {
+                return Err(ServiceError::StaleVersion { expected, actual: case.version });
+            }
+            let now = Utc::now();
+            let ctx = Ctx { now, handle_limit: self.handle_limit(&case.category) };
+            let events = decide(&case, cmd, actor, ctx)?;
+            let (next, transitions) = apply_events(&case, &events, actor, now);
+            let commit = CaseCommit {
+                outbox: transitions.iter().map(|t| message_for(&next, t)).collect(),
+                idempotency: Self::idempotency_record(actor, &idem, &next, respond),
+                case: next.clone(),
+                expected_version: case.version,
+                transitions,
+                inbox: None,
+            };
+            match self.commit(commit).await {
+                Ok(()) => return Ok(Outcome::Fresh(next)),
+                Err(StoreError::VersionConflict) if expected_version.is_none() => continue,
+                Err(StoreError::VersionConflict) => {
+                    let actual = self.store.case(id).await?.map_or(case.version, |c| c.version);
+                    return Err(ServiceError::StaleVersion { expected: case.version, actual });
+                }
+                Err(StoreError::Duplicate(_)) if idem.is_some() => {
+                    return self.replay(actor, &idem).await?.ok_or(ServiceError::Contended);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Contended)
+    }
+
+    /// Applies commands as Gridflow itself, in one commit, marking `inbox` as processed in the same
+    /// transaction. Returns `None` if `plan` decided there is nothing to do.
+    pub async fn act_as_system<F>(&self, id: Uuid, inbox: Option<InboxMark>, plan: F) -> Result<Option<Case>, ServiceError>
+    where
+        F: Fn(&Case) -> Vec<Command> + Send + Sync,
+    {
+        let actor = Actor::system("engine");
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(case) = self.store.case(id).await? else { return Err(ServiceError::NotFound(id)) };
+            let commands = plan(&case);
+            if commands.is_empty() {
+                return Ok(None);
+            }
+            let now = Utc::now();
+            let ctx = Ctx { now, handle_limit: self.handle_limit(&case.category) };
+            let mut working = case.clone();
+            let mut events = vec![];
+            for cmd in &commands {
+                let step = decide(&working, cmd, &actor, ctx)?;
+                (working, _) = apply_events(&working, &step, &actor, now);
+                events.extend(step);
+            }
+            let (next, transitions) = apply_events(&case, &events, &actor, now);
+            let commit = CaseCommit {
+                outbox: transitions.iter().map(|t| message_for(&next, t)).collect(),
+                idempotency: None,
+                case: next.clone(),
+                expected_version: case.version,
+                transitions,
+                inbox: inbox.clone(),
+            };
+            match self.commit(commit).await {
+                Ok(()) => return Ok(Some(next)),
+                Err(StoreError::VersionConflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Contended)
+    }
+}
