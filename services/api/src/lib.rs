@@ -1,1 +1,55 @@
-//! placeholder
+//! Gridflow's HTTP API on actix-web: auth, cases and actions, reference data, live queues, ops
+//! endpoints and the OpenAPI document. Handlers parse, make one service call and map the result.
+
+pub mod auth;
+pub mod error;
+mod http_metrics;
+mod openapi;
+mod routes;
+pub mod views;
+
+use actix_web::web;
+use error::{ApiError, Code};
+use gridflow_engine::CaseService;
+
+/// Token signing and lifetime.
+#[derive(Clone)]
+pub struct AuthConfig {
+    pub jwt_secret: Vec<u8>,
+    pub token_ttl_seconds: i64,
+}
+
+pub struct AppState {
+    pub service: CaseService,
+    pub auth: AuthConfig,
+}
+
+/// Largest accepted request body; submissions are small JSON documents (photos go elsewhere).
+const MAX_BODY: usize = 256 * 1024;
+
+/// Registers every route and the error handlers that keep extractor failures in the JSON shape.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY))
+        .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::new(Code::NotFound, e.to_string()).into()))
+        .service(routes::ops::healthz)
+        .service(routes::ops::readyz)
+        .service(routes::ops::metrics)
+        .service(routes::ops::openapi)
+        .service(routes::auth::login)
+        .service(routes::cases::submit)
+        .service(routes::cases::list)
+        .service(routes::cases::read)
+        .service(routes::cases::act)
+        .service(routes::reference::categories)
+        .service(routes::reference::grids)
+        .service(routes::reference::departments)
+        .service(routes::reference::queue)
+        .default_service(web::to(not_found));
+}
+
+async fn not_found() -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    ApiError::new(Code::NotFound, "no such endpoint; see /openapi.json").error_response()
+}
+
+pub use http_metrics::HttpMetrics;

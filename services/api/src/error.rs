@@ -1,0 +1,195 @@
+//! The one API error type and its table of stable codes → HTTP statuses. A 5xx logs its cause
+//! chain and tells the client nothing internal.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use gridflow_domain::DomainError;
+use gridflow_domain::ports::StoreError;
+use gridflow_engine::ServiceError;
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    MalformedJson,
+    InvalidRequest,
+    InvalidQuery,
+    InvalidCaseId,
+    PayloadTooLarge,
+    Unauthenticated,
+    InvalidCredentials,
+    Forbidden,
+    OutOfScope,
+    CaseNotFound,
+    NotFound,
+    InvalidTransition,
+    VersionConflict,
+    Contended,
+    IdempotencyKeyReused,
+    UnknownCategory,
+    UnknownDepartment,
+    OutsideServiceArea,
+    ValidationFailed,
+    StoreUnavailable,
+    Internal,
+}
+
+impl Code {
+    /// The table: every code's wire name and status, in one place.
+    pub fn spec(self) -> (&'static str, StatusCode) {
+        use Code::*;
+        match self {
+            MalformedJson => ("malformed_json", StatusCode::BAD_REQUEST),
+            InvalidRequest => ("invalid_request", StatusCode::UNPROCESSABLE_ENTITY),
+            InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST),
+            InvalidCaseId => ("invalid_case_id", StatusCode::BAD_REQUEST),
+            PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
+            Unauthenticated => ("unauthenticated", StatusCode::UNAUTHORIZED),
+            InvalidCredentials => ("invalid_credentials", StatusCode::UNAUTHORIZED),
+            Forbidden => ("forbidden", StatusCode::FORBIDDEN),
+            OutOfScope => ("out_of_scope", StatusCode::FORBIDDEN),
+            CaseNotFound => ("case_not_found", StatusCode::NOT_FOUND),
+            NotFound => ("not_found", StatusCode::NOT_FOUND),
+            InvalidTransition => ("invalid_transition", StatusCode::CONFLICT),
+            VersionConflict => ("version_conflict", StatusCode::CONFLICT),
+            Contended => ("contended", StatusCode::CONFLICT),
+            IdempotencyKeyReused => ("idempotency_key_reused", StatusCode::UNPROCESSABLE_ENTITY),
+            UnknownCategory => ("unknown_category", StatusCode::UNPROCESSABLE_ENTITY),
+            UnknownDepartment => ("unknown_department", StatusCode::UNPROCESSABLE_ENTITY),
+            OutsideServiceArea => ("outside_service_area", StatusCode::UNPROCESSABLE_ENTITY),
+            ValidationFailed => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY),
+            StoreUnavailable => ("store_unavailable", StatusCode::SERVICE_UNAVAILABLE),
+            Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
+    pub const ALL: [Code; 21] = [
+        Code::MalformedJson,
+        Code::InvalidRequest,
+        Code::InvalidQuery,
+        Code::InvalidCaseId,
+        Code::PayloadTooLarge,
+        Code::Unauthenticated,
+        Code::InvalidCredentials,
+        Code::Forbidden,
+        Code::OutOfScope,
+        Code::CaseNotFound,
+        Code::NotFound,
+        Code::InvalidTransition,
+        Code::VersionConflict,
+        Code::Contended,
+        Code::IdempotencyKeyReused,
+        Code::UnknownCategory,
+        Code::UnknownDepartment,
+        Code::OutsideServiceArea,
+        Code::ValidationFailed,
+        Code::StoreUnavailable,
+        Code::Internal,
+    ];
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: Code,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into() }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.spec().0, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.spec().1
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (code, status) = self.code.spec();
+        HttpResponse::build(status).json(Body { code, message: &self.message })
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> ApiError {
+        let code = match &e {
+            DomainError::InvalidTransition { .. } => Code::InvalidTransition,
+            DomainError::Forbidden { .. } => Code::Forbidden,
+            DomainError::OutOfScope => Code::OutOfScope,
+            DomainError::Invalid(_) => Code::ValidationFailed,
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Unavailable(_) => {
+                tracing::error!(error = %e, "store unavailable");
+                ApiError::new(Code::StoreUnavailable, "the database is unavailable; retry shortly")
+            }
+            StoreError::VersionConflict => ApiError::new(Code::VersionConflict, e.to_string()),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                ApiError::new(Code::Internal, "internal error; see the server log")
+            }
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        let msg = e.to_string();
+        match e {
+            ServiceError::Domain(d) => d.into(),
+            ServiceError::Store(s) => s.into(),
+            ServiceError::NotFound(_) => ApiError::new(Code::CaseNotFound, msg),
+            ServiceError::StaleVersion { .. } => ApiError::new(Code::VersionConflict, msg),
+            ServiceError::Contended => ApiError::new(Code::Contended, msg),
+            ServiceError::UnknownCategory(_) => ApiError::new(Code::UnknownCategory, msg),
+            ServiceError::UnknownDepartment(_) => ApiError::new(Code::UnknownDepartment, msg),
+            ServiceError::OutsideServiceArea { .. } => ApiError::new(Code::OutsideServiceArea, msg),
+            ServiceError::IdempotencyMismatch => ApiError::new(Code::IdempotencyKeyReused, msg),
+        }
+    }
+}
+
+/// Parses a JSON body, telling malformed JSON (400) from well-formed but wrong content (422).
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::new(Code::InvalidRequest, e.to_string()),
+        _ => ApiError::new(Code::MalformedJson, format!("the body is not valid JSON: {e}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_4xx_unless_server_side() {
+        let mut seen = HashSet::new();
+        for code in Code::ALL {
+            let (name, status) = code.spec();
+            assert!(seen.insert(name), "duplicate code {name}");
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{name}");
+            let server_side = matches!(code, Code::StoreUnavailable | Code::Internal);
+            assert_eq!(status.is_server_error(), server_side, "{name}");
+        }
+    }
+}

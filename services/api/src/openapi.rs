@@ -1,0 +1,124 @@
+//! The OpenAPI 3 description of the whole API, served at /openapi.json.
+
+use crate::error::Code;
+use gridflow_domain::{CaseState, Role};
+use serde_json::{Value, json};
+
+fn error_ref() -> Value {
+    json!({ "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn ok(description: &str, schema: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+fn errors(mut responses: Value) -> Value {
+    for status in ["400", "401", "403", "404", "409", "422", "503"] {
+        responses[status] = error_ref();
+    }
+    responses
+}
+
+const ACTIONS: [&str; 24] = [
+    "accept", "reject", "mark_duplicate", "register", "dispatch", "redispatch", "sign", "start",
+    "feedback", "request_verification", "verify", "close", "request_return", "approve_return",
+    "deny_return", "request_extension", "approve_extension", "deny_extension", "suspend", "resume",
+    "self_resolve", "reopen", "escalate", "urge",
+];
+
+pub fn document() -> Value {
+    let states: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
+    let codes: Vec<&str> = Code::ALL.iter().map(|c| c.spec().0).collect();
+    let roles: Vec<&str> = Role::ASSIGNABLE.iter().map(|r| r.as_str()).collect();
+    let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
+    let q = |name: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "schema": schema });
+    let bearer = json!([{ "bearer": [] }, { "apiKey": [] }]);
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "Gridflow API", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Case dispatch for city grid management: report, route, dispatch, handle, verify, close." },
+        "security": bearer,
+        "paths": {
+            "/api/v1/auth/login": { "post": {
+                "summary": "Log in with username and password", "security": [],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Login" } } } },
+                "responses": errors(json!({ "200": ok("Bearer token", "Token") })) } },
+            "/api/v1/cases": {
+                "post": {
+                    "summary": "Report a problem (honours Idempotency-Key)",
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Submission" } } } },
+                    "responses": errors(json!({ "201": ok("Case registered", "Created") })) },
+                "get": {
+                    "summary": "List cases, newest first, with cursor pagination",
+                    "parameters": [
+                        q("status", json!({ "type": "string", "enum": states })), q("department", json!({ "type": "string" })),
+                        q("grid", json!({ "type": "string" })), q("category", json!({ "type": "string" })),
+                        q("from", json!({ "type": "string", "format": "date-time" })), q("to", json!({ "type": "string", "format": "date-time" })),
+                        q("cursor", json!({ "type": "string" })), q("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200 }))],
+                    "responses": errors(json!({ "200": ok("A page of cases", "CasePage") })) } },
+            "/api/v1/cases/{id}": { "get": {
+                "summary": "A case with its full timeline", "parameters": [id_param],
+                "responses": errors(json!({ "200": ok("The case", "Case") })) } },
+            "/api/v1/cases/{id}/actions": { "post": {
+                "summary": "Apply a lifecycle action (honours Idempotency-Key and optional expected_version)",
+                "parameters": [id_param, { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Action" } } } },
+                "responses": errors(json!({ "200": ok("The case after the action", "Case") })) } },
+            "/api/v1/categories": { "get": { "summary": "Loaded categories", "responses": errors(json!({ "200": { "description": "Categories" } })) } },
+            "/api/v1/grids": { "get": { "summary": "Loaded grids with centroids", "responses": errors(json!({ "200": { "description": "Grids" } })) } },
+            "/api/v1/departments": { "get": { "summary": "Departments", "responses": errors(json!({ "200": { "description": "Departments" } })) } },
+            "/api/v1/queues/{department}": { "get": {
+                "summary": "Live queue of a department (or `triage`), soonest due first",
+                "parameters": [{ "name": "department", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": errors(json!({ "200": { "description": "Live cases" } })) } },
+            "/healthz": { "get": { "summary": "Liveness", "security": [], "responses": { "200": { "description": "Alive" } } } },
+            "/readyz": { "get": { "summary": "Readiness: fails while the store is unreachable", "security": [],
+                                  "responses": { "200": { "description": "Ready" }, "503": error_ref() } } },
+            "/metrics": { "get": { "summary": "Prometheus metrics", "security": [], "responses": { "200": { "description": "Text exposition format" } } } },
+            "/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3" } } } }
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
+                "apiKey": { "type": "apiKey", "in": "header", "name": "X-Api-Key" }
+            },
+            "schemas": {
+                "Error": { "type": "object", "required": ["code", "message"], "properties": {
+                    "code": { "type": "string", "enum": codes }, "message": { "type": "string" } } },
+                "Login": { "type": "object", "required": ["username", "password"], "additionalProperties": false, "properties": {
+                    "username": { "type": "string" }, "password": { "type": "string" } } },
+                "Token": { "type": "object", "required": ["access_token"], "properties": {
+                    "access_token": { "type": "string" }, "token_type": { "type": "string" }, "expires_in": { "type": "integer" },
+                    "roles": { "type": "array", "items": { "type": "string", "enum": roles } } } },
+                "Submission": { "type": "object", "required": ["category", "lat", "lon", "description"], "additionalProperties": false, "properties": {
+                    "category": { "type": "string" }, "lat": { "type": "number", "minimum": -90, "maximum": 90 },
+                    "lon": { "type": "number", "minimum": -180, "maximum": 180 }, "description": { "type": "string", "maxLength": 2000 },
+                    "urgency": { "type": "string", "enum": ["normal", "urgent", "emergency"] }, "client_ref": { "type": "string" } } },
+                "Created": { "type": "object", "required": ["id", "status"], "properties": {
+                    "id": { "type": "string", "format": "uuid" }, "status": { "type": "string", "enum": states },
+                    "version": { "type": "integer" }, "grid": { "type": "string", "nullable": true } } },
+                "Action": { "type": "object", "required": ["action"], "properties": {
+                    "action": { "type": "string", "enum": ACTIONS },
+                    "expected_version": { "type": "integer" }, "department": { "type": "string" }, "reason": { "type": "string" },
+                    "note": { "type": "string" }, "passed": { "type": "boolean" }, "minutes": { "type": "integer" },
+                    "master_id": { "type": "string", "format": "uuid" }, "to": { "type": "string" } } },
+                "Case": { "type": "object", "required": ["id", "status", "version", "category"], "properties": {
+                    "id": { "type": "string", "format": "uuid" }, "status": { "type": "string", "enum": states },
+                    "version": { "type": "integer" }, "category": { "type": "string" }, "lat": { "type": "number" }, "lon": { "type": "number" },
+                    "description": { "type": "string" }, "grid": { "type": "string", "nullable": true },
+                    "street": { "type": "string", "nullable": true }, "department": { "type": "string", "nullable": true },
+                    "due_at": { "type": "string", "format": "date-time", "nullable": true }, "overdue": { "type": "boolean" },
+                    "rework_count": { "type": "integer" }, "created_at": { "type": "string", "format": "date-time" },
+                    "timeline": { "type": "array", "items": { "$ref": "#/components/schemas/TimelineEntry" } } } },
+                "TimelineEntry": { "type": "object", "properties": {
+                    "seq": { "type": "integer" }, "type": { "type": "string" }, "from": { "type": "string", "nullable": true },
+                    "to": { "type": "string" }, "actor": { "type": "string" }, "at": { "type": "string", "format": "date-time" },
+                    "event": { "type": "object" } } },
+                "CasePage": { "type": "object", "properties": {
+                    "cases": { "type": "array", "items": { "$ref": "#/components/schemas/Case" } },
+                    "next_cursor": { "type": "string", "nullable": true } } }
+            }
+        }
+    })
+}

@@ -1,0 +1,6 @@
+//! One module per resource.
+
+pub mod auth;
+pub mod cases;
+pub mod ops;
+pub mod reference;
