@@ -31,7 +31,7 @@ impl HttpMetrics {
 
     /// Middleware body for `actix_web::middleware::from_fn`.
     pub async fn observe(
-        &self,
+        self,
         req: ServiceRequest,
         next: Next<impl MessageBody + 'static>,
     ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
