@@ -1,1 +1,10 @@
-//! placeholder
+//! End-to-end lifecycle over HTTP on the embedded stack: SQLite, in-process bus, in-memory live state.
+
+mod common;
+mod scenarios;
+
+scenarios!(common::embedded();
+    happy_path,
+    rework_return_and_redispatch,
+    extension_and_suspension,
+);

@@ -1,0 +1,105 @@
+use crate::common::TestApp;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Duration;
+
+const DISPATCH_WITHIN: Duration = Duration::from_secs(5);
+
+/// The scripted session of the issue: login → submit → dispatched → sign → feedback → verify → closed.
+pub async fn happy_path(app: &TestApp) {
+    let worker = app.login("worker").await;
+    let unit = app.login("sanitation").await;
+    let id = app.submit(&worker, "0102").await;
+    let case = app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
+    assert_eq!(case["department"], "sanitation");
+    assert_eq!(case["grid"], "110101001001001");
+    assert!(case["due_at"].is_string());
+    app.must_act(&unit, &id, json!({ "action": "sign" })).await;
+    app.must_act(&unit, &id, json!({ "action": "feedback", "note": "cleared, photos attached" })).await;
+    let closed = app.must_act(&worker, &id, json!({ "action": "verify", "passed": true })).await;
+    assert_eq!(closed["status"], "closed");
+    let case = app.case(&worker, &id).await;
+    let kinds: Vec<&str> = case["timeline"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["reported", "accepted", "registered", "dispatched", "signed", "feedback_given", "verified", "closed"]
+    );
+    let seqs: Vec<i64> = case["timeline"].as_array().unwrap().iter().map(|t| t["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=8).collect::<Vec<_>>());
+}
+
+/// Rework after a failed verification, then a return that is approved and re-dispatched.
+pub async fn rework_return_and_redispatch(app: &TestApp) {
+    let worker = app.login("worker").await;
+    let unit = app.login("sanitation").await;
+    let urban = app.login("urban").await;
+    let lead = app.login("lead").await;
+    let dispatcher = app.login("dispatcher").await;
+    let id = app.submit(&worker, "0102").await;
+    app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
+
+    // Rework: feedback, failed verification, back to the unit, counter +1.
+    app.must_act(&unit, &id, json!({ "action": "sign" })).await;
+    app.must_act(&unit, &id, json!({ "action": "feedback", "note": "done" })).await;
+    let rework = app.must_act(&worker, &id, json!({ "action": "verify", "passed": false, "note": "still dirty" })).await;
+    assert_eq!(rework["status"], "rework");
+    assert_eq!(rework["rework_count"], 1);
+    app.must_act(&unit, &id, json!({ "action": "start" })).await;
+
+    // Return: the unit says "not ours"; the shift lead approves; the dispatcher re-dispatches.
+    let (status, body) = app.act(&unit, &id, json!({ "action": "request_return", "reason": "not ours" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "return is only possible before handling starts: {body}");
+    let id = app.submit(&worker, "0102").await;
+    app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
+    let requested = app.must_act(&unit, &id, json!({ "action": "request_return", "reason": "this is a private yard" })).await;
+    assert_eq!(requested["status"], "return_requested");
+    let approved = app.must_act(&lead, &id, json!({ "action": "approve_return" })).await;
+    assert_eq!(approved["status"], "registered");
+    assert_eq!(approved["department"], serde_json::Value::Null);
+    assert_eq!(approved["returned_by"], json!(["sanitation"]));
+    let (status, _) = app.act(&unit, &id, json!({ "action": "sign" })).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let redispatched = app.must_act(&dispatcher, &id, json!({ "action": "dispatch", "department": "urban-mgmt" })).await;
+    assert_eq!(redispatched["department"], "urban-mgmt");
+    let (status, body) = app.act(&unit, &id, json!({ "action": "sign" })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the old unit is out of scope now: {body}");
+    assert_eq!(body["code"], "out_of_scope");
+    app.must_act(&urban, &id, json!({ "action": "sign" })).await;
+}
+
+/// Extension request and approval move the due instant; suspension pauses and resumes.
+pub async fn extension_and_suspension(app: &TestApp) {
+    let worker = app.login("worker").await;
+    let unit = app.login("sanitation").await;
+    let lead = app.login("lead").await;
+    let id = app.submit(&worker, "0102").await;
+    let dispatched = app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
+    let due0 = chrono::DateTime::parse_from_rfc3339(dispatched["due_at"].as_str().unwrap()).unwrap();
+    app.must_act(&unit, &id, json!({ "action": "sign" })).await;
+
+    let (status, _) = app.act(&lead, &id, json!({ "action": "approve_extension" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing to approve yet");
+    let pending = app.must_act(&unit, &id, json!({ "action": "request_extension", "minutes": 120, "reason": "needs a crane" })).await;
+    assert_eq!(pending["pending_extension"]["minutes"], 120);
+    let (status, _) = app.act(&unit, &id, json!({ "action": "request_extension", "minutes": 60, "reason": "again" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "one pending extension at a time");
+    let (status, body) = app.act(&unit, &id, json!({ "action": "approve_extension" })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a unit cannot approve its own extension: {body}");
+    let approved = app.must_act(&lead, &id, json!({ "action": "approve_extension", "note": "ok" })).await;
+    let due1 = chrono::DateTime::parse_from_rfc3339(approved["due_at"].as_str().unwrap()).unwrap();
+    assert!(due1 - due0 >= chrono::Duration::minutes(119), "due moved by the extension: {due0} → {due1}");
+    assert_eq!(approved["extension_count"], 1);
+    assert!(approved["pending_extension"].is_null());
+
+    let suspended = app.must_act(&lead, &id, json!({ "action": "suspend", "reason": "winter: asphalt cannot be laid" })).await;
+    assert_eq!(suspended["status"], "suspended");
+    let (status, _) = app.act(&unit, &id, json!({ "action": "feedback", "note": "x" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nobody handles a suspended case");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let resumed = app.must_act(&lead, &id, json!({ "action": "resume" })).await;
+    assert_eq!(resumed["status"], "signed");
+    let due2 = chrono::DateTime::parse_from_rfc3339(resumed["due_at"].as_str().unwrap()).unwrap();
+    assert!(due2 - due1 >= chrono::Duration::seconds(1), "the pause moved the deadline: {due1} → {due2}");
+    app.must_act(&unit, &id, json!({ "action": "feedback", "note": "done" })).await;
+    app.must_act(&worker, &id, json!({ "action": "verify", "passed": true })).await;
+}

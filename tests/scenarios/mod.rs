@@ -1,0 +1,23 @@
+//! Lifecycle scenarios over HTTP, written once and run against every backend combination
+//! (see `e2e_embedded.rs` and `e2e_production.rs`).
+#![allow(dead_code)]
+
+mod lifecycle;
+
+pub use lifecycle::*;
+
+/// Generates one `#[tokio::test]` per scenario for a backend constructor.
+#[macro_export]
+macro_rules! scenarios {
+    ($backends:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let backends = $backends;
+                let app = common::spawn_app(&backends).await;
+                scenarios::$name(&app).await;
+                app.stop().await;
+            }
+        )+
+    };
+}
