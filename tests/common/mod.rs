@@ -68,6 +68,36 @@ pub async fn production() -> Backends {
 }
 
 impl Backends {
+    /// Best effort: drops the database, the broker namespace and the Redis keys of this test, so
+    /// repeated runs do not pile up quorum queues and databases on the shared servers.
+    pub async fn cleanup(&self) {
+        if let Some(url) = &self.amqp_url {
+            let cfg = gridflow_bus::AmqpConfig { url: url.clone(), prefix: self.namespace.clone() };
+            if let Ok(Ok(bus)) = tokio::time::timeout(Duration::from_secs(10), gridflow_bus::AmqpBus::connect(cfg)).await {
+                use gridflow_domain::ports::Bus;
+                let _ = bus.declare(&gridflow_engine::topology()).await;
+                let _ = bus.teardown().await;
+                bus.close().await;
+            }
+        }
+        if let Some(url) = &self.redis_url {
+            let cfg = gridflow_live::RedisConfig { url: url.clone(), prefix: self.namespace.clone() };
+            if let Ok(live) = gridflow_live::RedisLive::connect(cfg).await {
+                let _ = live.clear_namespace().await;
+            }
+        }
+        if let Some(name) = self.database_url.strip_prefix(&format!("{}/", pg_admin_url())) {
+            if let Ok(admin) = Database::connect(format!("{}/postgres", pg_admin_url())).await {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                admin.close().await.ok();
+            }
+        } else if let Some(path) = self.database_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+        }
+    }
+
     pub fn env(&self, listen: &str) -> HashMap<String, String> {
         let mut env = HashMap::from([
             ("GRIDFLOW_DATABASE_URL".to_string(), self.database_url.clone()),
@@ -86,13 +116,25 @@ impl Backends {
     }
 }
 
-/// A Gridflow instance running inside the test process.
-pub struct TestApp {
+/// An HTTP client bound to one Gridflow instance.
+pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
+}
+
+/// A Gridflow instance running inside the test process.
+pub struct TestApp {
+    pub api: Api,
     pub backends: Backends,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 pub async fn spawn_app(backends: &Backends) -> TestApp {
@@ -102,7 +144,7 @@ pub async fn spawn_app(backends: &Backends) -> TestApp {
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(gridflow::run(cfg, listener, shutdown.clone()));
-    let app = TestApp { base, http: reqwest::Client::new(), backends: backends.clone(), shutdown, task };
+    let app = TestApp { api: Api::new(base), backends: backends.clone(), shutdown, task };
     app.wait_healthy(Duration::from_secs(30)).await;
     app
 }
@@ -122,11 +164,19 @@ impl TestApp {
         panic!("gridflow did not become healthy within {within:?}");
     }
 
-    /// Stops the server and its workers and waits for them.
+    /// Stops the server and its workers, waits for them, and removes the test's backends.
     pub async fn stop(self) {
         self.shutdown.cancel();
         let res = tokio::time::timeout(Duration::from_secs(30), self.task).await;
         assert!(res.is_ok(), "gridflow did not stop within 30 s");
+        self.backends.cleanup().await;
+    }
+
+}
+
+impl Api {
+    pub fn new(base: String) -> Api {
+        Api { base, http: reqwest::Client::new() }
     }
 
     pub async fn login(&self, user: &str) -> String {

@@ -127,6 +127,28 @@ impl AmqpBus {
         Ok(bus)
     }
 
+    /// Deletes every queue (with its parking queue) declared through this bus and both
+    /// exchanges: for decommissioning a namespace, and for tests that must not leave quorum
+    /// queues behind on a shared broker. Best effort; returns the first failure.
+    pub async fn teardown(&self) -> Result<(), BusError> {
+        use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+        let channel = self.shared.admin_channel().await?;
+        let names: Vec<String> = match self.shared.specs.lock() {
+            Ok(specs) => specs.keys().cloned().collect(),
+            Err(_) => vec![],
+        };
+        let n = &self.shared.names;
+        for name in names {
+            for queue in [n.queue(&name), n.parked(&name)] {
+                channel.queue_delete(short(queue)?, QueueDeleteOptions::default()).await.map_err(broker)?;
+            }
+        }
+        for exchange in [n.events(), n.parking()] {
+            channel.exchange_delete(short(exchange)?, ExchangeDeleteOptions::default()).await.map_err(broker)?;
+        }
+        Ok(())
+    }
+
     /// Closes the connections. Afterwards every operation, and every subscription's `next`,
     /// fails with `BusError::Closed`; unacknowledged deliveries go back to their queues.
     pub async fn close(&self) {

@@ -20,7 +20,11 @@ use std::time::Duration;
 pub struct SeaStore {
     db: DatabaseConnection,
     backend: DbBackend,
+    url: String,
 }
+
+/// Advisory lock key serialising migrations across replicas ("gridflow" in ASCII, truncated).
+const MIGRATION_LOCK: i64 = 0x6772_6964_666c;
 
 impl SeaStore {
     /// Connects to `url` (`postgres://...` or `sqlite://...`). SQLite uses one connection: it has
@@ -35,7 +39,7 @@ impl SeaStore {
             .sqlx_logging(false);
         let db = Database::connect(opts).await.map_err(sql::map_err)?;
         let backend = db.get_database_backend();
-        let store = SeaStore { db, backend };
+        let store = SeaStore { db, backend, url: url.to_string() };
         if sqlite {
             store.exec_unprepared("PRAGMA journal_mode=WAL").await?;
             store.exec_unprepared("PRAGMA synchronous=FULL").await?;
@@ -43,9 +47,22 @@ impl SeaStore {
         Ok(store)
     }
 
-    /// Applies pending migrations.
+    /// Applies pending migrations. On Postgres several replicas may start at once, so the
+    /// migration runs under a session advisory lock held on a connection of its own.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await.map_err(sql::map_err)
+        if !self.is_postgres() {
+            return Migrator::up(&self.db, None).await.map_err(sql::map_err);
+        }
+        use sea_orm::ConnectionTrait;
+        let url = self.url.clone();
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(1).min_connections(1).sqlx_logging(false);
+        let lock = Database::connect(opts).await.map_err(sql::map_err)?;
+        lock.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).await.map_err(sql::map_err)?;
+        let result = Migrator::up(&self.db, None).await.map_err(sql::map_err);
+        let _ = lock.execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).await;
+        let _ = lock.close().await;
+        result
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -1,0 +1,290 @@
+#![allow(clippy::unwrap_used)]
+//! Table-driven check of `decide` over every (state, command) pair. The expected table is written
+//! out literally here; it is deliberately NOT derived from `lifecycle::states_for`.
+
+mod common;
+
+use common::*;
+use gridflow_domain::CaseState::{self, *};
+use gridflow_domain::{Command, DomainError, RejectReason, decide};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// One representative command per variant (Verify twice: passed and failed), with a label used
+/// by the table and the wire name that `InvalidTransition.action` must carry.
+fn commands() -> Vec<(&'static str, &'static str, Command)> {
+    vec![
+        ("accept", "accept", Command::Accept),
+        ("reject", "reject", Command::Reject { reason: RejectReason::TooMinor, note: "minor".into() }),
+        ("mark_duplicate", "mark_duplicate", Command::MarkDuplicate { master_id: Uuid::from_u128(99) }),
+        ("register", "register", Command::Register),
+        ("dispatch", "dispatch", Command::Dispatch { department: OTHER_DEPT.into() }),
+        (
+            "redispatch",
+            "redispatch",
+            Command::Redispatch { department: OTHER_DEPT.into(), reason: "wrong unit".into() },
+        ),
+        ("sign", "sign", Command::Sign),
+        ("start", "start", Command::Start),
+        ("feedback", "feedback", Command::Feedback { note: "bin emptied".into() }),
+        ("request_verification", "request_verification", Command::RequestVerification),
+        ("verify_pass", "verify", Command::Verify { passed: true, note: "looks good".into() }),
+        ("verify_fail", "verify", Command::Verify { passed: false, note: "still full".into() }),
+        ("close", "close", Command::Close { note: "done".into() }),
+        ("request_return", "request_return", Command::RequestReturn { reason: "not ours".into() }),
+        ("approve_return", "approve_return", Command::ApproveReturn { note: String::new() }),
+        ("deny_return", "deny_return", Command::DenyReturn { note: "it is yours".into() }),
+        (
+            "request_extension",
+            "request_extension",
+            Command::RequestExtension { minutes: 120, reason: "parts".into() },
+        ),
+        ("approve_extension", "approve_extension", Command::ApproveExtension { note: String::new() }),
+        ("deny_extension", "deny_extension", Command::DenyExtension { note: String::new() }),
+        ("suspend", "suspend", Command::Suspend { reason: "storm".into() }),
+        ("resume", "resume", Command::Resume),
+        ("self_resolve", "self_resolve", Command::SelfResolve { note: "fixed on the spot".into() }),
+        ("reopen", "reopen", Command::Reopen { reason: "citizen complaint".into() }),
+        ("escalate", "escalate", Command::Escalate { reason: "too slow".into(), to: "district".into() }),
+        ("urge", "urge", Command::Urge { note: "hurry".into() }),
+    ]
+}
+
+/// Exhaustive (no wildcard): adding a `Command` variant breaks compilation until it is tabled.
+fn variant_index(cmd: &Command) -> usize {
+    match cmd {
+        Command::Accept => 0,
+        Command::Reject { .. } => 1,
+        Command::MarkDuplicate { .. } => 2,
+        Command::Register => 3,
+        Command::Dispatch { .. } => 4,
+        Command::Redispatch { .. } => 5,
+        Command::Sign => 6,
+        Command::Start => 7,
+        Command::Feedback { .. } => 8,
+        Command::RequestVerification => 9,
+        Command::Verify { .. } => 10,
+        Command::Close { .. } => 11,
+        Command::RequestReturn { .. } => 12,
+        Command::ApproveReturn { .. } => 13,
+        Command::DenyReturn { .. } => 14,
+        Command::RequestExtension { .. } => 15,
+        Command::ApproveExtension { .. } => 16,
+        Command::DenyExtension { .. } => 17,
+        Command::Suspend { .. } => 18,
+        Command::Resume => 19,
+        Command::SelfResolve { .. } => 20,
+        Command::Reopen { .. } => 21,
+        Command::Escalate { .. } => 22,
+        Command::Urge { .. } => 23,
+    }
+}
+
+type Row = (CaseState, &'static str, &'static [&'static str], CaseState);
+
+/// Every allowed (state, command) pair → expected event kinds and the state after applying them.
+/// Fixture cases: `Suspended` resumes to `InProgress`, `ReturnRequested` reverts to `Signed`.
+#[rustfmt::skip]
+const ALLOWED: &[Row] = &[
+    (Reported, "accept", &["accepted"], Accepted),
+    (Reported, "reject", &["rejected"], Rejected),
+    (Reported, "mark_duplicate", &["marked_duplicate"], Duplicate),
+    (Reported, "self_resolve", &["self_resolved"], SelfResolved),
+
+    (Accepted, "reject", &["rejected"], Rejected),
+    (Accepted, "mark_duplicate", &["marked_duplicate"], Duplicate),
+    (Accepted, "self_resolve", &["self_resolved"], SelfResolved),
+    (Accepted, "register", &["registered"], Registered),
+
+    (Registered, "dispatch", &["dispatched"], Dispatched),
+    (Registered, "escalate", &["escalated"], Registered),
+
+    (Dispatched, "redispatch", &["redispatched"], Dispatched),
+    (Dispatched, "sign", &["signed"], Signed),
+    (Dispatched, "request_return", &["return_requested"], ReturnRequested),
+    (Dispatched, "suspend", &["suspended"], Suspended),
+    (Dispatched, "urge", &["urged"], Dispatched),
+    (Dispatched, "escalate", &["escalated"], Dispatched),
+
+    (Signed, "redispatch", &["redispatched"], Dispatched),
+    (Signed, "start", &["started"], InProgress),
+    (Signed, "feedback", &["feedback_given"], FeedbackGiven),
+    (Signed, "request_return", &["return_requested"], ReturnRequested),
+    (Signed, "request_extension", &["extension_requested"], Signed),
+    (Signed, "approve_extension", &["extension_approved"], Signed),
+    (Signed, "deny_extension", &["extension_denied"], Signed),
+    (Signed, "suspend", &["suspended"], Suspended),
+    (Signed, "urge", &["urged"], Signed),
+    (Signed, "escalate", &["escalated"], Signed),
+
+    (InProgress, "feedback", &["feedback_given"], FeedbackGiven),
+    (InProgress, "request_extension", &["extension_requested"], InProgress),
+    (InProgress, "approve_extension", &["extension_approved"], InProgress),
+    (InProgress, "deny_extension", &["extension_denied"], InProgress),
+    (InProgress, "suspend", &["suspended"], Suspended),
+    (InProgress, "urge", &["urged"], InProgress),
+    (InProgress, "escalate", &["escalated"], InProgress),
+
+    (Rework, "start", &["started"], InProgress),
+    (Rework, "feedback", &["feedback_given"], FeedbackGiven),
+    (Rework, "request_extension", &["extension_requested"], Rework),
+    (Rework, "approve_extension", &["extension_approved"], Rework),
+    (Rework, "deny_extension", &["extension_denied"], Rework),
+    (Rework, "suspend", &["suspended"], Suspended),
+    (Rework, "urge", &["urged"], Rework),
+    (Rework, "escalate", &["escalated"], Rework),
+
+    (FeedbackGiven, "request_verification", &["verification_requested"], Verifying),
+    (FeedbackGiven, "verify_pass", &["verified", "closed"], Closed),
+    (FeedbackGiven, "verify_fail", &["verification_failed"], Rework),
+    (FeedbackGiven, "close", &["closed"], Closed),
+    (FeedbackGiven, "escalate", &["escalated"], FeedbackGiven),
+
+    (Verifying, "verify_pass", &["verified", "closed"], Closed),
+    (Verifying, "verify_fail", &["verification_failed"], Rework),
+    (Verifying, "close", &["closed"], Closed),
+    (Verifying, "escalate", &["escalated"], Verifying),
+
+    (ReturnRequested, "approve_return", &["return_approved"], Registered),
+    (ReturnRequested, "deny_return", &["return_denied"], Signed),
+    (ReturnRequested, "escalate", &["escalated"], ReturnRequested),
+
+    (Suspended, "resume", &["resumed"], InProgress),
+    (Suspended, "escalate", &["escalated"], Suspended),
+
+    (Reopened, "dispatch", &["dispatched"], Dispatched),
+    (Reopened, "escalate", &["escalated"], Reopened),
+
+    (Closed, "reopen", &["reopened"], Reopened),
+    // Rejected, Duplicate and SelfResolved accept nothing.
+];
+
+#[test]
+fn representatives_cover_every_command_variant() {
+    let cmds = commands();
+    let covered: HashSet<usize> = cmds.iter().map(|(_, _, c)| variant_index(c)).collect();
+    assert_eq!(covered, (0..24).collect::<HashSet<_>>());
+    for (label, name, cmd) in &cmds {
+        assert_eq!(cmd.name(), *name, "wire name of {label}");
+    }
+    // The table itself must be well formed: known labels, no duplicate pairs.
+    let labels: HashSet<&str> = cmds.iter().map(|(l, _, _)| *l).collect();
+    let mut seen = HashSet::new();
+    for (state, label, _, _) in ALLOWED {
+        assert!(labels.contains(label), "unknown label {label}");
+        assert!(seen.insert((*state, *label)), "duplicate row ({state}, {label})");
+    }
+}
+
+#[test]
+fn every_state_command_pair_matches_the_table() {
+    let actor = super_actor();
+    let mut allowed_seen = 0;
+    for state in CaseState::ALL {
+        for (label, name, cmd) in commands() {
+            let mut case = case_in(state);
+            // Give approve/deny a pending extension everywhere, so only the state decides.
+            if matches!(cmd, Command::ApproveExtension { .. } | Command::DenyExtension { .. }) {
+                case.pending_extension = pending(90);
+            }
+            let got = decide(&case, &cmd, &actor, ctx());
+            let row = ALLOWED.iter().find(|(s, l, _, _)| *s == state && *l == label);
+            match row {
+                Some((_, _, want_kinds, want_next)) => {
+                    allowed_seen += 1;
+                    let events = got.unwrap_or_else(|e| panic!("({state}, {label}) refused: {e:?}"));
+                    assert_eq!(kinds(&events), want_kinds.to_vec(), "events of ({state}, {label})");
+                    let version = case.version;
+                    apply_all(&mut case, &events, now());
+                    assert_eq!(case.state, *want_next, "next state of ({state}, {label})");
+                    assert_eq!(case.version, version + events.len() as i64);
+                    assert_eq!(case.updated_at, now());
+                }
+                None => assert_eq!(
+                    got,
+                    Err(DomainError::InvalidTransition { state, action: name }),
+                    "({state}, {label}) must be refused"
+                ),
+            }
+        }
+    }
+    assert_eq!(allowed_seen, ALLOWED.len());
+}
+
+#[test]
+fn request_extension_is_refused_while_one_is_pending() {
+    let actor = super_actor();
+    let cmd = Command::RequestExtension { minutes: 30, reason: "more parts".into() };
+    for state in [Signed, InProgress, Rework] {
+        let mut case = case_in(state);
+        case.pending_extension = pending(90);
+        assert_eq!(
+            decide(&case, &cmd, &actor, ctx()),
+            Err(DomainError::InvalidTransition { state, action: "request_extension" })
+        );
+        // Once the pending one is decided, a new request is accepted again.
+        let denied = decide(&case, &Command::DenyExtension { note: String::new() }, &actor, ctx())
+            .unwrap();
+        apply_all(&mut case, &denied, now());
+        assert_eq!(case.pending_extension, None);
+        let events = decide(&case, &cmd, &actor, ctx()).unwrap();
+        assert_eq!(kinds(&events), ["extension_requested"]);
+        apply_all(&mut case, &events, now());
+        let p = case.pending_extension.as_ref().map(|p| (p.minutes, p.reason.as_str()));
+        assert_eq!(p, Some((30, "more parts")));
+    }
+}
+
+#[test]
+fn approve_and_deny_extension_are_refused_when_none_is_pending() {
+    let actor = super_actor();
+    let approve = Command::ApproveExtension { note: String::new() };
+    let deny = Command::DenyExtension { note: String::new() };
+    for state in [Signed, InProgress, Rework] {
+        let case = case_in(state);
+        assert_eq!(case.pending_extension, None);
+        assert_eq!(
+            decide(&case, &approve, &actor, ctx()),
+            Err(DomainError::InvalidTransition { state, action: "approve_extension" })
+        );
+        assert_eq!(
+            decide(&case, &deny, &actor, ctx()),
+            Err(DomainError::InvalidTransition { state, action: "deny_extension" })
+        );
+    }
+}
+
+#[test]
+fn a_pending_extension_does_not_block_other_commands() {
+    let actor = super_actor();
+    let mut case = case_in(InProgress);
+    case.pending_extension = pending(60);
+    for (cmd, want) in [
+        (Command::Urge { note: String::new() }, "urged"),
+        (Command::Suspend { reason: "storm".into() }, "suspended"),
+        (Command::Feedback { note: "done".into() }, "feedback_given"),
+    ] {
+        assert_eq!(kinds(&decide(&case, &cmd, &actor, ctx()).unwrap()), [want]);
+    }
+    // Feedback closes the unit's part of the work, so the pending request lapses.
+    let events = decide(&case, &Command::Feedback { note: "done".into() }, &actor, ctx()).unwrap();
+    apply_all(&mut case, &events, now());
+    assert_eq!(case.pending_extension, None);
+}
+
+#[test]
+fn request_extension_minutes_are_bounded() {
+    let actor = super_actor();
+    let case = case_in(Signed);
+    for bad in [0, -5, 60 * 24 * 90 + 1] {
+        let cmd = Command::RequestExtension { minutes: bad, reason: "x".into() };
+        assert!(
+            matches!(decide(&case, &cmd, &actor, ctx()), Err(DomainError::Invalid(_))),
+            "{bad} minutes"
+        );
+    }
+    for ok in [1, 60 * 24 * 90] {
+        let cmd = Command::RequestExtension { minutes: ok, reason: "x".into() };
+        assert!(decide(&case, &cmd, &actor, ctx()).is_ok(), "{ok} minutes");
+    }
+}
