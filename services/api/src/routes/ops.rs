@@ -37,3 +37,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(crate::openapi::document())
 }
+
+/// The dispatcher console: one static page that talks to the JSON API with the user's token.
+#[get("/")]
+pub async fn console() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(include_str!("../console.html"))
+}
