@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY))
         .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::new(Code::NotFound, e.to_string()).into()))
         .service(routes::ops::console)
+        .service(routes::ops::favicon)
         .service(routes::ops::healthz)
         .service(routes::ops::readyz)
         .service(routes::ops::metrics)

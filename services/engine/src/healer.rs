@@ -33,10 +33,11 @@ pub async fn rebuild(service: &CaseService) -> Result<usize, RebuildError> {
         service.live.upsert(&live_view(case)).await?;
     }
     for id in service.live.open_ids().await? {
-        if !ids.contains(&id) {
-            if let Some(case) = service.store.case(id).await? {
-                service.live.upsert(&live_view(&case)).await?;
-            }
+        if ids.contains(&id) {
+            continue;
+        }
+        if let Some(case) = service.store.case(id).await? {
+            service.live.upsert(&live_view(&case)).await?;
         }
     }
     service.live.mark_built().await?;

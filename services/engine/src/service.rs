@@ -51,7 +51,7 @@ pub struct Idempotency {
 /// The result of a request: a fresh change, or the stored response to an earlier identical one.
 #[derive(Debug)]
 pub enum Outcome {
-    Fresh(Case),
+    Fresh(Box<Case>),
     Replayed { status: u16, body: String },
 }
 
@@ -197,7 +197,7 @@ impl CaseService {
         match self.commit(commit).await {
             Ok(()) => {
                 info!(case_id = %id, grid = ?case.grid, "case reported");
-                Ok(Outcome::Fresh(case))
+                Ok(Outcome::Fresh(Box::new(case)))
             }
             Err(StoreError::Duplicate(_)) if idem.is_some() => {
                 self.replay(actor, &idem).await?.ok_or(ServiceError::Contended)
@@ -249,7 +249,7 @@ impl CaseService {
                 inbox: None,
             };
             match self.commit(commit).await {
-                Ok(()) => return Ok(Outcome::Fresh(next)),
+                Ok(()) => return Ok(Outcome::Fresh(Box::new(next))),
                 Err(StoreError::VersionConflict) if expected_version.is_none() => continue,
                 Err(StoreError::VersionConflict) => {
                     let actual = self.store.case(id).await?.map_or(case.version, |c| c.version);

@@ -43,3 +43,9 @@ pub async fn openapi() -> HttpResponse {
 pub async fn console() -> HttpResponse {
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(include_str!("../console.html"))
 }
+
+/// Browsers ask for it on every page; an empty answer keeps the log free of 404s.
+#[get("/favicon.ico")]
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
