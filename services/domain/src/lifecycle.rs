@@ -218,7 +218,9 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
         Command::Suspend { reason } => vec![Event::Suspended { reason: text("reason", reason, true)? }],
         Command::Resume => {
             // The clock was paused: the deadline moves by the time spent suspended.
-            let paused = case.suspended_at.map_or(Duration::zero(), |s| ctx.now - s);
+            // Clamped at zero: replicas' clocks may differ slightly, and a resume must never
+            // make the deadline earlier.
+            let paused = case.suspended_at.map_or(Duration::zero(), |s| (ctx.now - s).max(Duration::zero()));
             vec![Event::Resumed { due_at: case.due_at.map(|d| d + paused) }]
         }
         Command::SelfResolve { note } => vec![Event::SelfResolved { note: text("note", note, true)? }],

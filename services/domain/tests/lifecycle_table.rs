@@ -12,41 +12,35 @@ use uuid::Uuid;
 
 /// One representative command per variant (Verify twice: passed and failed), with a label used
 /// by the table and the wire name that `InvalidTransition.action` must carry.
+#[rustfmt::skip]
 fn commands() -> Vec<(&'static str, &'static str, Command)> {
+    use Command::*;
     vec![
-        ("accept", "accept", Command::Accept),
-        ("reject", "reject", Command::Reject { reason: RejectReason::TooMinor, note: "minor".into() }),
-        ("mark_duplicate", "mark_duplicate", Command::MarkDuplicate { master_id: Uuid::from_u128(99) }),
-        ("register", "register", Command::Register),
-        ("dispatch", "dispatch", Command::Dispatch { department: OTHER_DEPT.into() }),
-        (
-            "redispatch",
-            "redispatch",
-            Command::Redispatch { department: OTHER_DEPT.into(), reason: "wrong unit".into() },
-        ),
-        ("sign", "sign", Command::Sign),
-        ("start", "start", Command::Start),
-        ("feedback", "feedback", Command::Feedback { note: "bin emptied".into() }),
-        ("request_verification", "request_verification", Command::RequestVerification),
-        ("verify_pass", "verify", Command::Verify { passed: true, note: "looks good".into() }),
-        ("verify_fail", "verify", Command::Verify { passed: false, note: "still full".into() }),
-        ("close", "close", Command::Close { note: "done".into() }),
-        ("request_return", "request_return", Command::RequestReturn { reason: "not ours".into() }),
-        ("approve_return", "approve_return", Command::ApproveReturn { note: String::new() }),
-        ("deny_return", "deny_return", Command::DenyReturn { note: "it is yours".into() }),
-        (
-            "request_extension",
-            "request_extension",
-            Command::RequestExtension { minutes: 120, reason: "parts".into() },
-        ),
-        ("approve_extension", "approve_extension", Command::ApproveExtension { note: String::new() }),
-        ("deny_extension", "deny_extension", Command::DenyExtension { note: String::new() }),
-        ("suspend", "suspend", Command::Suspend { reason: "storm".into() }),
-        ("resume", "resume", Command::Resume),
-        ("self_resolve", "self_resolve", Command::SelfResolve { note: "fixed on the spot".into() }),
-        ("reopen", "reopen", Command::Reopen { reason: "citizen complaint".into() }),
-        ("escalate", "escalate", Command::Escalate { reason: "too slow".into(), to: "district".into() }),
-        ("urge", "urge", Command::Urge { note: "hurry".into() }),
+        ("accept", "accept", Accept),
+        ("reject", "reject", Reject { reason: RejectReason::TooMinor, note: "minor".into() }),
+        ("mark_duplicate", "mark_duplicate", MarkDuplicate { master_id: Uuid::from_u128(99) }),
+        ("register", "register", Register),
+        ("dispatch", "dispatch", Dispatch { department: OTHER_DEPT.into() }),
+        ("redispatch", "redispatch", Redispatch { department: OTHER_DEPT.into(), reason: "wrong unit".into() }),
+        ("sign", "sign", Sign),
+        ("start", "start", Start),
+        ("feedback", "feedback", Feedback { note: "bin emptied".into() }),
+        ("request_verification", "request_verification", RequestVerification),
+        ("verify_pass", "verify", Verify { passed: true, note: "looks good".into() }),
+        ("verify_fail", "verify", Verify { passed: false, note: "still full".into() }),
+        ("close", "close", Close { note: "done".into() }),
+        ("request_return", "request_return", RequestReturn { reason: "not ours".into() }),
+        ("approve_return", "approve_return", ApproveReturn { note: String::new() }),
+        ("deny_return", "deny_return", DenyReturn { note: "it is yours".into() }),
+        ("request_extension", "request_extension", RequestExtension { minutes: 120, reason: "parts".into() }),
+        ("approve_extension", "approve_extension", ApproveExtension { note: String::new() }),
+        ("deny_extension", "deny_extension", DenyExtension { note: String::new() }),
+        ("suspend", "suspend", Suspend { reason: "storm".into() }),
+        ("resume", "resume", Resume),
+        ("self_resolve", "self_resolve", SelfResolve { note: "fixed on the spot".into() }),
+        ("reopen", "reopen", Reopen { reason: "citizen complaint".into() }),
+        ("escalate", "escalate", Escalate { reason: "too slow".into(), to: "district".into() }),
+        ("urge", "urge", Urge { note: "hurry".into() }),
     ]
 }
 
@@ -172,7 +166,10 @@ fn representatives_cover_every_command_variant() {
     let mut seen = HashSet::new();
     for (state, label, _, _) in ALLOWED {
         assert!(labels.contains(label), "unknown label {label}");
-        assert!(seen.insert((*state, *label)), "duplicate row ({state}, {label})");
+        assert!(
+            seen.insert((*state, *label)),
+            "duplicate row ({state}, {label})"
+        );
     }
 }
 
@@ -184,16 +181,26 @@ fn every_state_command_pair_matches_the_table() {
         for (label, name, cmd) in commands() {
             let mut case = case_in(state);
             // Give approve/deny a pending extension everywhere, so only the state decides.
-            if matches!(cmd, Command::ApproveExtension { .. } | Command::DenyExtension { .. }) {
+            if matches!(
+                cmd,
+                Command::ApproveExtension { .. } | Command::DenyExtension { .. }
+            ) {
                 case.pending_extension = pending(90);
             }
             let got = decide(&case, &cmd, &actor, ctx());
-            let row = ALLOWED.iter().find(|(s, l, _, _)| *s == state && *l == label);
+            let row = ALLOWED
+                .iter()
+                .find(|(s, l, _, _)| *s == state && *l == label);
             match row {
                 Some((_, _, want_kinds, want_next)) => {
                     allowed_seen += 1;
-                    let events = got.unwrap_or_else(|e| panic!("({state}, {label}) refused: {e:?}"));
-                    assert_eq!(kinds(&events), want_kinds.to_vec(), "events of ({state}, {label})");
+                    let events =
+                        got.unwrap_or_else(|e| panic!("({state}, {label}) refused: {e:?}"));
+                    assert_eq!(
+                        kinds(&events),
+                        want_kinds.to_vec(),
+                        "events of ({state}, {label})"
+                    );
                     let version = case.version;
                     apply_all(&mut case, &events, now());
                     assert_eq!(case.state, *want_next, "next state of ({state}, {label})");
@@ -202,7 +209,10 @@ fn every_state_command_pair_matches_the_table() {
                 }
                 None => assert_eq!(
                     got,
-                    Err(DomainError::InvalidTransition { state, action: name }),
+                    Err(DomainError::InvalidTransition {
+                        state,
+                        action: name
+                    }),
                     "({state}, {label}) must be refused"
                 ),
             }
@@ -214,23 +224,39 @@ fn every_state_command_pair_matches_the_table() {
 #[test]
 fn request_extension_is_refused_while_one_is_pending() {
     let actor = super_actor();
-    let cmd = Command::RequestExtension { minutes: 30, reason: "more parts".into() };
+    let cmd = Command::RequestExtension {
+        minutes: 30,
+        reason: "more parts".into(),
+    };
     for state in [Signed, InProgress, Rework] {
         let mut case = case_in(state);
         case.pending_extension = pending(90);
         assert_eq!(
             decide(&case, &cmd, &actor, ctx()),
-            Err(DomainError::InvalidTransition { state, action: "request_extension" })
+            Err(DomainError::InvalidTransition {
+                state,
+                action: "request_extension"
+            })
         );
         // Once the pending one is decided, a new request is accepted again.
-        let denied = decide(&case, &Command::DenyExtension { note: String::new() }, &actor, ctx())
-            .unwrap();
+        let denied = decide(
+            &case,
+            &Command::DenyExtension {
+                note: String::new(),
+            },
+            &actor,
+            ctx(),
+        )
+        .unwrap();
         apply_all(&mut case, &denied, now());
         assert_eq!(case.pending_extension, None);
         let events = decide(&case, &cmd, &actor, ctx()).unwrap();
         assert_eq!(kinds(&events), ["extension_requested"]);
         apply_all(&mut case, &events, now());
-        let p = case.pending_extension.as_ref().map(|p| (p.minutes, p.reason.as_str()));
+        let p = case
+            .pending_extension
+            .as_ref()
+            .map(|p| (p.minutes, p.reason.as_str()));
         assert_eq!(p, Some((30, "more parts")));
     }
 }
@@ -238,18 +264,28 @@ fn request_extension_is_refused_while_one_is_pending() {
 #[test]
 fn approve_and_deny_extension_are_refused_when_none_is_pending() {
     let actor = super_actor();
-    let approve = Command::ApproveExtension { note: String::new() };
-    let deny = Command::DenyExtension { note: String::new() };
+    let approve = Command::ApproveExtension {
+        note: String::new(),
+    };
+    let deny = Command::DenyExtension {
+        note: String::new(),
+    };
     for state in [Signed, InProgress, Rework] {
         let case = case_in(state);
         assert_eq!(case.pending_extension, None);
         assert_eq!(
             decide(&case, &approve, &actor, ctx()),
-            Err(DomainError::InvalidTransition { state, action: "approve_extension" })
+            Err(DomainError::InvalidTransition {
+                state,
+                action: "approve_extension"
+            })
         );
         assert_eq!(
             decide(&case, &deny, &actor, ctx()),
-            Err(DomainError::InvalidTransition { state, action: "deny_extension" })
+            Err(DomainError::InvalidTransition {
+                state,
+                action: "deny_extension"
+            })
         );
     }
 }
@@ -260,14 +296,37 @@ fn a_pending_extension_does_not_block_other_commands() {
     let mut case = case_in(InProgress);
     case.pending_extension = pending(60);
     for (cmd, want) in [
-        (Command::Urge { note: String::new() }, "urged"),
-        (Command::Suspend { reason: "storm".into() }, "suspended"),
-        (Command::Feedback { note: "done".into() }, "feedback_given"),
+        (
+            Command::Urge {
+                note: String::new(),
+            },
+            "urged",
+        ),
+        (
+            Command::Suspend {
+                reason: "storm".into(),
+            },
+            "suspended",
+        ),
+        (
+            Command::Feedback {
+                note: "done".into(),
+            },
+            "feedback_given",
+        ),
     ] {
         assert_eq!(kinds(&decide(&case, &cmd, &actor, ctx()).unwrap()), [want]);
     }
     // Feedback closes the unit's part of the work, so the pending request lapses.
-    let events = decide(&case, &Command::Feedback { note: "done".into() }, &actor, ctx()).unwrap();
+    let events = decide(
+        &case,
+        &Command::Feedback {
+            note: "done".into(),
+        },
+        &actor,
+        ctx(),
+    )
+    .unwrap();
     apply_all(&mut case, &events, now());
     assert_eq!(case.pending_extension, None);
 }
@@ -277,14 +336,23 @@ fn request_extension_minutes_are_bounded() {
     let actor = super_actor();
     let case = case_in(Signed);
     for bad in [0, -5, 60 * 24 * 90 + 1] {
-        let cmd = Command::RequestExtension { minutes: bad, reason: "x".into() };
+        let cmd = Command::RequestExtension {
+            minutes: bad,
+            reason: "x".into(),
+        };
         assert!(
-            matches!(decide(&case, &cmd, &actor, ctx()), Err(DomainError::Invalid(_))),
+            matches!(
+                decide(&case, &cmd, &actor, ctx()),
+                Err(DomainError::Invalid(_))
+            ),
             "{bad} minutes"
         );
     }
     for ok in [1, 60 * 24 * 90] {
-        let cmd = Command::RequestExtension { minutes: ok, reason: "x".into() };
+        let cmd = Command::RequestExtension {
+            minutes: ok,
+            reason: "x".into(),
+        };
         assert!(decide(&case, &cmd, &actor, ctx()).is_ok(), "{ok} minutes");
     }
 }

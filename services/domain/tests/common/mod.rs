@@ -2,7 +2,9 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use gridflow_domain::Command::{self, *};
 use gridflow_domain::case::PendingExtension;
+use gridflow_domain::decide;
 use gridflow_domain::{Actor, Case, CaseState, Ctx, Event, Role, Scope, Urgency};
 use uuid::Uuid;
 
@@ -41,7 +43,10 @@ pub fn now() -> DateTime<Utc> {
 }
 
 pub fn ctx_at(now: DateTime<Utc>) -> Ctx {
-    Ctx { now, handle_limit: Duration::hours(HANDLE_LIMIT_HOURS) }
+    Ctx {
+        now,
+        handle_limit: Duration::hours(HANDLE_LIMIT_HOURS),
+    }
 }
 
 pub fn ctx() -> Ctx {
@@ -85,7 +90,10 @@ pub fn case_in(state: CaseState) -> Case {
 }
 
 pub fn pending(minutes: i64) -> Option<PendingExtension> {
-    Some(PendingExtension { minutes, reason: "waiting for parts".into() })
+    Some(PendingExtension {
+        minutes,
+        reason: "waiting for parts".into(),
+    })
 }
 
 pub fn actor(id: &str, roles: &[Role], scopes: &[&str]) -> Actor {
@@ -98,7 +106,11 @@ pub fn actor(id: &str, roles: &[Role], scopes: &[&str]) -> Actor {
 
 /// Holds every role, scoped so that no fixture case is ever out of scope.
 pub fn super_actor() -> Actor {
-    actor("user:all", &ALL_ROLES, &["unit:sanitation", "district:110101"])
+    actor(
+        "user:all",
+        &ALL_ROLES,
+        &["unit:sanitation", "district:110101"],
+    )
 }
 
 pub fn kinds(events: &[Event]) -> Vec<&'static str> {
@@ -109,4 +121,63 @@ pub fn apply_all(case: &mut Case, events: &[Event], at: DateTime<Utc>) {
     for e in events {
         case.apply(e, at);
     }
+}
+
+/// Drives one case through commands, keeping the full event log for replay.
+pub struct Run {
+    pub case: Case,
+    pub log: Vec<(Event, DateTime<Utc>)>,
+    pub actor: Actor,
+}
+
+impl Run {
+    pub fn new() -> Run {
+        let log = vec![(reported_event(), t0())];
+        Run {
+            case: reported_case(),
+            log,
+            actor: super_actor(),
+        }
+    }
+
+    /// Issues `cmd` at `now` and applies the events at `now`.
+    pub fn at_time(&mut self, now: DateTime<Utc>, cmd: Command) -> Vec<Event> {
+        let events = decide(&self.case, &cmd, &self.actor, ctx_at(now))
+            .unwrap_or_else(|e| panic!("{} in {}: {e:?}", cmd.name(), self.case.state));
+        for e in &events {
+            self.case.apply(e, now);
+            self.log.push((e.clone(), now));
+        }
+        events
+    }
+
+    /// Issues `cmd` `m` minutes after the case was reported.
+    pub fn at(&mut self, m: i64, cmd: Command) -> Vec<Event> {
+        self.at_time(t0() + mins(m), cmd)
+    }
+
+    pub fn replayed(&self) -> Case {
+        Case::replay(case_id(), &self.log).unwrap()
+    }
+}
+
+pub fn mins(m: i64) -> Duration {
+    Duration::minutes(m)
+}
+
+pub fn s(text: &str) -> String {
+    text.to_string()
+}
+
+pub fn dispatched_run() -> Run {
+    let mut r = Run::new();
+    r.at(5, Accept);
+    r.at(6, Register);
+    r.at(
+        10,
+        Dispatch {
+            department: s(DEPT),
+        },
+    );
+    r
 }
