@@ -13,10 +13,12 @@ use tokio_util::sync::CancellationToken;
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 pub fn pg_admin_url() -> String {
-    std::env::var("GRIDFLOW_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("GRIDFLOW_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 pub fn amqp_url() -> String {
-    std::env::var("GRIDFLOW_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    std::env::var("GRIDFLOW_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 pub fn redis_url() -> String {
     std::env::var("GRIDFLOW_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
@@ -51,8 +53,13 @@ pub fn embedded() -> Backends {
 /// Creates an empty Postgres database named `gf_test_<random>` and returns its URL.
 pub async fn fresh_postgres() -> String {
     let name = format!("gf_test_{}", unique());
-    let admin = Database::connect(format!("{}/postgres", pg_admin_url())).await.expect("connect to Postgres (is it running?)");
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    let admin = Database::connect(format!("{}/postgres", pg_admin_url()))
+        .await
+        .expect("connect to Postgres (is it running?)");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
     admin.close().await.ok();
     format!("{}/{name}", pg_admin_url())
 }
@@ -72,8 +79,14 @@ impl Backends {
     /// repeated runs do not pile up quorum queues and databases on the shared servers.
     pub async fn cleanup(&self) {
         if let Some(url) = &self.amqp_url {
-            let cfg = gridflow_bus::AmqpConfig { url: url.clone(), prefix: self.namespace.clone() };
-            if let Ok(Ok(bus)) = tokio::time::timeout(Duration::from_secs(10), gridflow_bus::AmqpBus::connect(cfg)).await {
+            let cfg = gridflow_bus::AmqpConfig {
+                url: url.clone(),
+                prefix: self.namespace.clone(),
+            };
+            if let Ok(Ok(bus)) =
+                tokio::time::timeout(Duration::from_secs(10), gridflow_bus::AmqpBus::connect(cfg))
+                    .await
+            {
                 use gridflow_domain::ports::Bus;
                 let _ = bus.declare(&gridflow_engine::topology()).await;
                 let _ = bus.teardown().await;
@@ -81,17 +94,29 @@ impl Backends {
             }
         }
         if let Some(url) = &self.redis_url {
-            let cfg = gridflow_live::RedisConfig { url: url.clone(), prefix: self.namespace.clone() };
+            let cfg = gridflow_live::RedisConfig {
+                url: url.clone(),
+                prefix: self.namespace.clone(),
+            };
             if let Ok(live) = gridflow_live::RedisLive::connect(cfg).await {
                 let _ = live.clear_namespace().await;
             }
         }
-        if let Some(name) = self.database_url.strip_prefix(&format!("{}/", pg_admin_url())) {
+        if let Some(name) = self
+            .database_url
+            .strip_prefix(&format!("{}/", pg_admin_url()))
+        {
             if let Ok(admin) = Database::connect(format!("{}/postgres", pg_admin_url())).await {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
                 admin.close().await.ok();
             }
-        } else if let Some(path) = self.database_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
+        } else if let Some(path) = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .and_then(|p| p.split('?').next())
+        {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{path}{suffix}"));
             }
@@ -100,7 +125,10 @@ impl Backends {
 
     pub fn env(&self, listen: &str) -> HashMap<String, String> {
         let mut env = HashMap::from([
-            ("GRIDFLOW_DATABASE_URL".to_string(), self.database_url.clone()),
+            (
+                "GRIDFLOW_DATABASE_URL".to_string(),
+                self.database_url.clone(),
+            ),
             ("GRIDFLOW_LISTEN".to_string(), listen.to_string()),
             ("GRIDFLOW_JWT_SECRET".to_string(), JWT_SECRET.to_string()),
             ("GRIDFLOW_NAMESPACE".to_string(), self.namespace.clone()),
@@ -140,11 +168,18 @@ impl std::ops::Deref for TestApp {
 pub async fn spawn_app(backends: &Backends) -> TestApp {
     let cfg = Config::from_map(&backends.env("127.0.0.1:0")).expect("valid test config");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    listener.set_nonblocking(true).expect("nonblocking listener");
+    listener
+        .set_nonblocking(true)
+        .expect("nonblocking listener");
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(gridflow::run(cfg, listener, shutdown.clone()));
-    let app = TestApp { api: Api::new(base), backends: backends.clone(), shutdown, task };
+    let app = TestApp {
+        api: Api::new(base),
+        backends: backends.clone(),
+        shutdown,
+        task,
+    };
     app.wait_healthy(Duration::from_secs(30)).await;
     app
 }
@@ -153,10 +188,9 @@ impl TestApp {
     async fn wait_healthy(&self, within: Duration) {
         let start = Instant::now();
         while start.elapsed() < within {
-            if let Ok(r) = self.http.get(format!("{}/healthz", self.base)).send().await {
-                if r.status().is_success() {
-                    return;
-                }
+            let res = self.http.get(format!("{}/healthz", self.base)).send().await;
+            if res.is_ok_and(|r| r.status().is_success()) {
+                return;
             }
             assert!(!self.task.is_finished(), "gridflow stopped during start-up");
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -171,18 +205,29 @@ impl TestApp {
         assert!(res.is_ok(), "gridflow did not stop within 30 s");
         self.backends.cleanup().await;
     }
-
 }
 
 impl Api {
     pub fn new(base: String) -> Api {
-        Api { base, http: reqwest::Client::new() }
+        Api {
+            base,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub async fn login(&self, user: &str) -> String {
-        let (status, body) = self.post("/api/v1/auth/login", None, json!({ "username": user, "password": format!("{user}-demo") })).await;
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({ "username": user, "password": format!("{user}-demo") }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "login {user}: {body}");
-        body["access_token"].as_str().expect("access_token").to_string()
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
     }
 
     pub async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
@@ -202,7 +247,12 @@ impl Api {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.send(self.http.get(format!("{}{path}", self.base)).bearer_auth(token)).await
+        self.send(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(token),
+        )
+        .await
     }
 
     /// Submits a report at the centre of grid 110101001001001 (row 1, column 1 of the demo district).
@@ -214,7 +264,8 @@ impl Api {
     }
 
     pub async fn act(&self, token: &str, id: &str, action: Value) -> (StatusCode, Value) {
-        self.post(&format!("/api/v1/cases/{id}/actions"), Some(token), action).await
+        self.post(&format!("/api/v1/cases/{id}/actions"), Some(token), action)
+            .await
     }
 
     /// Applies an action that must succeed and returns the case it produced.
@@ -231,14 +282,24 @@ impl Api {
     }
 
     /// Polls until the case reaches `status`, failing after `within`.
-    pub async fn wait_status(&self, token: &str, id: &str, status: &str, within: Duration) -> Value {
+    pub async fn wait_status(
+        &self,
+        token: &str,
+        id: &str,
+        status: &str,
+        within: Duration,
+    ) -> Value {
         let start = Instant::now();
         loop {
             let case = self.case(token, id).await;
             if case["status"] == status {
                 return case;
             }
-            assert!(start.elapsed() < within, "case {id} stayed `{}` instead of `{status}`", case["status"]);
+            assert!(
+                start.elapsed() < within,
+                "case {id} stayed `{}` instead of `{status}`",
+                case["status"]
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)]
+
 use crate::common::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;

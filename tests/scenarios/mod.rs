@@ -2,9 +2,18 @@
 //! (see `e2e_embedded.rs` and `e2e_production.rs`).
 #![allow(dead_code)]
 
+mod guarantees;
+mod input;
 mod lifecycle;
+mod listing;
+mod paths;
+mod support;
 
+pub use guarantees::*;
+pub use input::*;
 pub use lifecycle::*;
+pub use listing::*;
+pub use paths::*;
 
 /// Generates one `#[tokio::test]` per scenario for a backend constructor.
 #[macro_export]

@@ -2,6 +2,7 @@
 //! endpoints and the OpenAPI document. Handlers parse, make one service call and map the result.
 
 pub mod auth;
+mod body;
 pub mod error;
 mod http_metrics;
 mod openapi;
@@ -24,13 +25,9 @@ pub struct AppState {
     pub auth: AuthConfig,
 }
 
-/// Largest accepted request body; submissions are small JSON documents (photos go elsewhere).
-const MAX_BODY: usize = 256 * 1024;
-
 /// Registers every route and the error handlers that keep extractor failures in the JSON shape.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PayloadConfig::new(MAX_BODY))
-        .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::new(Code::NotFound, e.to_string()).into()))
+    cfg.app_data(web::PathConfig::default().error_handler(|e, _| ApiError::new(Code::NotFound, e.to_string()).into()))
         .service(routes::ops::console)
         .service(routes::ops::favicon)
         .service(routes::ops::healthz)

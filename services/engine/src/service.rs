@@ -167,6 +167,10 @@ impl CaseService {
         if self.reference.category(&new.category).is_none() {
             return Err(ServiceError::UnknownCategory(new.category));
         }
+        // An impossible position is invalid input, not a place outside the service area.
+        if !(new.lat.is_finite() && new.lon.is_finite() && new.lat.abs() <= 90.0 && new.lon.abs() <= 180.0) {
+            return Err(DomainError::Invalid("`lat`/`lon` must be a valid WGS-84 position".into()).into());
+        }
         let grid = self
             .reference
             .grid_at(new.lat, new.lon)
@@ -209,6 +213,23 @@ impl CaseService {
     /// Applies a command from a person or machine client.
     #[tracing::instrument(skip_all, fields(case_id = %id, action = cmd.name(), actor = %actor.id))]
     pub async fn act(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        cmd: &Command,
+        expected_version: Option<i64>,
+        idem: Option<Idempotency>,
+        respond: Responder<'_>,
+    ) -> Result<Outcome, ServiceError> {
+        match self.act_once(actor, id, cmd, expected_version, idem.clone(), respond).await {
+            // A concurrent request with the same key may have won meanwhile (so this one saw the
+            // case already moved on): answer as the winner did.
+            Err(e) if idem.is_some() => self.replay(actor, &idem).await?.ok_or(e),
+            other => other,
+        }
+    }
+
+    async fn act_once(
         &self,
         actor: &Actor,
         id: Uuid,

@@ -1,6 +1,7 @@
 //! POST /api/v1/auth/login: username + password → bearer token.
 
 use crate::AppState;
+use crate::body::Body;
 use crate::auth::{hash_password, issue_token, verify_password};
 use crate::error::{ApiError, Code, parse_json};
 use actix_web::{HttpResponse, post, web};
@@ -22,7 +23,7 @@ fn dummy_hash() -> &'static str {
 }
 
 #[post("/api/v1/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn login(state: web::Data<AppState>, Body(body): Body) -> Result<HttpResponse, ApiError> {
     let req: Login = parse_json(&body)?;
     let user = state.service.store.user(&req.username).await?;
     let hash = user.as_ref().map_or(dummy_hash(), |u| u.secret_hash.as_str()).to_string();

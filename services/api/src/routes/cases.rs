@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::auth::Auth;
+use crate::body::Body;
 use crate::error::{ApiError, Code, parse_json};
 use crate::views::{CaseView, can_view};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -71,7 +72,7 @@ fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 #[post("/api/v1/cases")]
-pub async fn submit(state: web::Data<AppState>, Auth(actor): Auth, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn submit(state: web::Data<AppState>, Auth(actor): Auth, req: HttpRequest, Body(body): Body) -> Result<HttpResponse, ApiError> {
     let idem = idempotency(&req, &body)?;
     let s: Submission = parse_json(&body)?;
     let new = NewReport {
@@ -155,13 +156,26 @@ pub async fn list(state: web::Data<AppState>, Auth(actor): Auth, req: HttpReques
     Ok(HttpResponse::Ok().json(json!({ "cases": cases, "next_cursor": next_cursor })))
 }
 
+/// Parses an action body. serde's `deny_unknown_fields` is not enforced for internally tagged
+/// unit variants (serde-rs/serde#2123), so stray fields are caught by comparing the sent keys with
+/// those the parsed command serialises back to.
+fn parse_command(value: serde_json::Value) -> Result<Command, ApiError> {
+    let sent: Vec<String> = value.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let cmd: Command = serde_json::from_value(value).map_err(|e| ApiError::new(Code::InvalidRequest, e.to_string()))?;
+    let known = serde_json::to_value(&cmd).unwrap_or_default();
+    if let Some(extra) = sent.iter().find(|k| known.get(k.as_str()).is_none()) {
+        return Err(ApiError::new(Code::InvalidRequest, format!("unknown field `{extra}` for action `{}`", cmd.name())));
+    }
+    Ok(cmd)
+}
+
 #[post("/api/v1/cases/{id}/actions")]
 pub async fn act(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    Body(body): Body,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path)?;
     let idem = idempotency(&req, &body)?;
@@ -170,7 +184,7 @@ pub async fn act(
         None => None,
         Some(v) => Some(v.as_i64().ok_or_else(|| ApiError::new(Code::InvalidRequest, "expected_version must be an integer"))?),
     };
-    let cmd: Command = serde_json::from_value(value).map_err(|e| ApiError::new(Code::InvalidRequest, e.to_string()))?;
+    let cmd = parse_command(value)?;
     let outcome = state.service.act(&actor, id, &cmd, expected_version, idem, &case_body).await?;
     Ok(respond(outcome, case_body))
 }
