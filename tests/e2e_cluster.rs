@@ -47,7 +47,8 @@ async fn spawn_replica(backends: &Backends) -> Replica {
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let api = Api::new(base);
     let start = Instant::now();
-    while api.http.get(format!("{}/readyz", api.base)).send().await.map(|r| r.status().is_success()).ok() != Some(true) {
+    while api.http.get(format!("{}/readyz", api.base)).send().await.map(|r| r.status().is_success()).ok() != Some(true)
+    {
         assert!(start.elapsed() < Duration::from_secs(60), "replica never became ready");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -122,7 +123,11 @@ async fn three_replicas_dispatch_each_case_exactly_once() {
 /// recording it, so the whole history is delivered again.
 async fn republish_all(database_url: &str) -> u64 {
     let store = SeaStore::connect(database_url).await.unwrap();
-    let res = store.connection().execute_unprepared("UPDATE outbox SET published_at_ms = NULL, claimed_until_ms = NULL").await.unwrap();
+    let res = store
+        .connection()
+        .execute_unprepared("UPDATE outbox SET published_at_ms = NULL, claimed_until_ms = NULL")
+        .await
+        .unwrap();
     res.rows_affected()
 }
 
@@ -139,7 +144,14 @@ async fn republished_events_change_nothing(app: &TestApp) {
     loop {
         let (_, text) = app.send(app.http.get(format!("{}/metrics", app.base))).await;
         let backlog_zero = text.as_str().unwrap_or("").lines().any(|l| l == "gridflow_outbox_backlog 0");
-        let published = text.as_str().unwrap_or("").lines().find(|l| l.starts_with("gridflow_outbox_published_total ")).and_then(|l| l.split(' ').nth(1)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let published = text
+            .as_str()
+            .unwrap_or("")
+            .lines()
+            .find(|l| l.starts_with("gridflow_outbox_published_total "))
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
         if backlog_zero && published >= 10 {
             break;
         }
@@ -194,7 +206,10 @@ impl Drop for PrivateRedis {
 
 async fn queue_ids(app: &TestApp, token: &str) -> Vec<String> {
     let (_, body) = app.get("/api/v1/queues/sanitation", token).await;
-    body["cases"].as_array().map(|c| c.iter().map(|x| x["id"].as_str().unwrap().to_string()).collect()).unwrap_or_default()
+    body["cases"]
+        .as_array()
+        .map(|c| c.iter().map(|x| x["id"].as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
 }
 
 async fn rebuilds(app: &TestApp) -> u64 {

@@ -5,21 +5,18 @@
 //! Test names are `<case>::sqlite` and `<case>::postgres`; filter with `-- sqlite` or `-- postgres`.
 #![allow(clippy::unwrap_used)]
 
-// The shared harness trips `collapsible_if` (TestApp::wait_healthy), which this suite does not use.
-#[allow(clippy::collapsible_if)]
 mod common;
 #[path = "store_contract/fixtures.rs"]
 mod fixtures;
+#[path = "store_contract/queries.rs"]
+mod queries;
 
 use fixtures::*;
 use gridflow_domain::audit::{GENESIS, Transition, canonical, chain_hash, verify_chain};
-use gridflow_domain::geo::{Grid, LatLon};
-use gridflow_domain::ports::{
-    CaseFilter, Category, Department, InboxMark, Principal, ReferenceData, RoutingRule, Store,
-    StoreError,
-};
-use gridflow_domain::{Case, CaseState, Event, RejectReason, Role, Scope};
+use gridflow_domain::ports::{InboxMark, Store, StoreError};
+use gridflow_domain::{Event, RejectReason};
 use gridflow_store::SeaStore;
+use queries::{list_and_page_cases, reference_data, users_and_api_keys};
 use sea_orm::ConnectionTrait;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -35,9 +32,7 @@ async fn open(url: &str) -> SeaStore {
 }
 
 async fn bounded(case: impl Future<Output = ()>) {
-    tokio::time::timeout(CASE_LIMIT, case)
-        .await
-        .expect("contract case did not finish in time");
+    tokio::time::timeout(CASE_LIMIT, case).await.expect("contract case did not finish in time");
 }
 
 /// One module per case with a `sqlite` and a `postgres` test, each on a fresh database.
@@ -46,13 +41,19 @@ macro_rules! contract {
         mod $case {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
-                let store = super::open(&super::common::embedded().database_url).await;
+                let backends = super::common::embedded();
+                let store = super::open(&backends.database_url).await;
                 super::bounded(super::$case(&store)).await;
+                drop(store);
+                backends.cleanup().await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
-                let store = super::open(&super::common::fresh_postgres().await).await;
+                let url = super::common::fresh_postgres().await;
+                let store = super::open(&url).await;
                 super::bounded(super::$case(&store)).await;
+                drop(store);
+                super::common::drop_postgres(&url).await;
             }
         }
     )+};
@@ -90,17 +91,7 @@ async fn create_and_read_back(s: &SeaStore) {
     assert_eq!(audit[0].hash, chain_hash(GENESIS, &payload));
     let outbox = s.claim_outbox("reader", 10, 60_000).await.unwrap();
     assert_eq!(messages(&outbox), c.outbox);
-    assert_eq!(
-        rows(s).await,
-        Rows {
-            cases: 1,
-            transitions: 1,
-            audit: 1,
-            outbox: 1,
-            inbox: 0,
-            idempotency: 0
-        }
-    );
+    assert_eq!(rows(s).await, Rows { cases: 1, transitions: 1, audit: 1, outbox: 1, inbox: 0, idempotency: 0 });
 
     // Creating the same id again is a conflict, whatever the new body says, and writes nothing.
     let before = rows(s).await;
@@ -121,15 +112,9 @@ async fn optimistic_version_check(s: &SeaStore) {
     // A writer that read version 1 loses, and none of its commit (transitions, audit, outbox,
     // inbox mark, idempotent response) is written.
     let before = rows(s).await;
-    let reject = Event::Rejected {
-        reason: RejectReason::TooMinor,
-        note: "stale view".into(),
-    };
+    let reject = Event::Rejected { reason: RejectReason::TooMinor, note: "stale view".into() };
     let mut stale = advance(&v1.case, &[reject], "operator-2", at(T0 + 2_000));
-    stale.inbox = Some(InboxMark {
-        consumer: "router".into(),
-        message_id: "m-stale".into(),
-    });
+    stale.inbox = Some(InboxMark { consumer: "router".into(), message_id: "m-stale".into() });
     stale.idempotency = Some(response("operator-2", "k-stale", 200, "{}"));
     assert_err!(s.commit(&stale).await, StoreError::VersionConflict);
     assert_eq!(rows(s).await, before);
@@ -146,13 +131,7 @@ async fn optimistic_version_check(s: &SeaStore) {
     // The right version still goes through after the failed attempts.
     let v3 = step(s, &v2.case, &[Event::Registered], at(T0 + 4_000)).await;
     assert_eq!(s.case(v1.case.id).await.unwrap(), Some(v3.case.clone()));
-    let seqs: Vec<i64> = s
-        .transitions(v1.case.id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.seq)
-        .collect();
+    let seqs: Vec<i64> = s.transitions(v1.case.id).await.unwrap().iter().map(|t| t.seq).collect();
     assert_eq!(seqs, [1, 2, 3]);
     assert_eq!(rows(s).await.outbox, before.outbox + 1);
 }
@@ -160,9 +139,7 @@ async fn optimistic_version_check(s: &SeaStore) {
 async fn concurrent_commits(s: &SeaStore) {
     // Eight racers create the same id: one wins.
     let id = Uuid::new_v4();
-    let creates: Vec<_> = (0..8)
-        .map(|i| report(id, "A01", "g1", at(T0 + i)))
-        .collect();
+    let creates: Vec<_> = (0..8).map(|i| report(id, "A01", "g1", at(T0 + i))).collect();
     let w = single_winner(&race(s, &creates).await);
     let mut case = s.case(id).await.unwrap().unwrap();
     assert_eq!(case, creates[w].case);
@@ -172,47 +149,22 @@ async fn concurrent_commits(s: &SeaStore) {
     for round in 0..3u32 {
         let commits: Vec<_> = (0..8)
             .map(|i| {
-                let urge = Event::Urged {
-                    count: round + 1,
-                    note: format!("racer {i}"),
-                };
+                let urge = Event::Urged { count: round + 1, note: format!("racer {i}") };
                 advance(&case, &[urge], &format!("racer-{i}"), at(T0 + 10_000))
             })
             .collect();
         let w = single_winner(&race(s, &commits).await);
         case = s.case(id).await.unwrap().unwrap();
-        assert_eq!(
-            case, commits[w].case,
-            "round {round}: the stored case is the winner's"
-        );
+        assert_eq!(case, commits[w].case, "round {round}: the stored case is the winner's");
         winners.push(format!("racer-{w}"));
     }
     let transitions = s.transitions(id).await.unwrap();
-    assert_eq!(
-        transitions.iter().map(|t| t.seq).collect::<Vec<_>>(),
-        [1, 2, 3, 4]
-    );
-    assert_eq!(
-        transitions[1..]
-            .iter()
-            .map(|t| t.actor.clone())
-            .collect::<Vec<_>>(),
-        winners
-    );
+    assert_eq!(transitions.iter().map(|t| t.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(transitions[1..].iter().map(|t| t.actor.clone()).collect::<Vec<_>>(), winners);
     let audit = s.audit(id).await.unwrap();
     assert_eq!(audit.len(), 4);
     assert_eq!(verify_chain(&audit), Ok(()));
-    assert_eq!(
-        rows(s).await,
-        Rows {
-            cases: 1,
-            transitions: 4,
-            audit: 4,
-            outbox: 4,
-            inbox: 0,
-            idempotency: 0
-        }
-    );
+    assert_eq!(rows(s).await, Rows { cases: 1, transitions: 4, audit: 4, outbox: 4, inbox: 0, idempotency: 0 });
 }
 
 async fn audit_chain_and_append_only(s: &SeaStore) {
@@ -223,33 +175,20 @@ async fn audit_chain_and_append_only(s: &SeaStore) {
     for events in [
         dispatch("water", now),
         vec![Event::Signed],
-        vec![
-            Event::Started,
-            Event::Urged {
-                count: 1,
-                note: "hurry".into(),
-            },
-        ],
+        vec![Event::Started, Event::Urged { count: 1, note: "hurry".into() }],
     ] {
         case = step(s, &case, &events, now).await.case;
     }
     let other = create(s, "B02", "g2", at(T0)).await;
 
     let transitions = s.transitions(id).await.unwrap();
-    assert_eq!(
-        transitions.iter().map(|t| t.seq).collect::<Vec<_>>(),
-        [1, 2, 3, 4, 5, 6, 7]
-    );
+    assert_eq!(transitions.iter().map(|t| t.seq).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6, 7]);
     let audit = s.audit(id).await.unwrap();
     assert_eq!(audit.len(), transitions.len());
     let mut prev = GENESIS.to_string();
     for (r, t) in audit.iter().zip(&transitions) {
         assert_eq!(r.seq, t.seq);
-        assert_eq!(
-            r.prev_hash, prev,
-            "seq {} links to the previous record",
-            r.seq
-        );
+        assert_eq!(r.prev_hash, prev, "seq {} links to the previous record", r.seq);
         assert_eq!(r.payload, canonical(t));
         assert_eq!(r.hash, chain_hash(&prev, &r.payload));
         prev = r.hash.clone();
@@ -257,17 +196,11 @@ async fn audit_chain_and_append_only(s: &SeaStore) {
     assert_eq!(verify_chain(&audit), Ok(()));
     // Every case has its own chain, starting from GENESIS.
     let other_audit = s.audit(other.case.id).await.unwrap();
-    assert_eq!(
-        (other_audit.len(), other_audit[0].prev_hash.as_str()),
-        (1, GENESIS)
-    );
+    assert_eq!((other_audit.len(), other_audit[0].prev_hash.as_str()), (1, GENESIS));
     assert_eq!(verify_chain(&other_audit), Ok(()));
     // The chain is worth checking: a rewritten record breaks it.
     let mut forged = audit.clone();
-    forged[2].payload = canonical(&Transition {
-        actor: "mallory".into(),
-        ..transitions[2].clone()
-    });
+    forged[2].payload = canonical(&Transition { actor: "mallory".into(), ..transitions[2].clone() });
     assert_eq!(verify_chain(&forged), Err(3));
 
     // The database itself refuses to rewrite or drop history, on both backends.
@@ -281,42 +214,24 @@ async fn audit_chain_and_append_only(s: &SeaStore) {
         format!("DELETE FROM transitions WHERE case_id = '{id}' AND seq = 7"),
         "DELETE FROM transitions".to_string(),
     ] {
-        let err = db
-            .execute_unprepared(&sql)
-            .await
-            .expect_err(&format!("`{sql}` must be refused"));
-        assert!(
-            err.to_string().contains("append-only"),
-            "`{sql}` failed for another reason: {err}"
-        );
+        let err = db.execute_unprepared(&sql).await.expect_err(&format!("`{sql}` must be refused"));
+        assert!(err.to_string().contains("append-only"), "`{sql}` failed for another reason: {err}");
     }
     assert_eq!(s.audit(id).await.unwrap(), audit);
     assert_eq!(s.transitions(id).await.unwrap(), transitions);
     assert_eq!(rows(s).await.audit, 8);
     // Control: the same connection may write other tables, so the refusals above are the triggers.
-    let res = db
-        .execute_unprepared(&format!(
-            "UPDATE outbox SET claimed_by = 'x' WHERE case_id = '{id}'"
-        ))
-        .await;
+    let res = db.execute_unprepared(&format!("UPDATE outbox SET claimed_by = 'x' WHERE case_id = '{id}'")).await;
     assert_eq!(res.unwrap().rows_affected(), 7);
 }
 
 async fn inbox_marks(s: &SeaStore) {
     let v1 = create(s, "A01", "g1", at(T0)).await;
     let reported = v1.outbox[0].message_id.clone();
-    let mark = InboxMark {
-        consumer: "router".into(),
-        message_id: reported.clone(),
-    };
+    let mark = InboxMark { consumer: "router".into(), message_id: reported.clone() };
     assert!(!s.inbox_has("router", &reported).await.unwrap());
 
-    let mut v2 = advance(
-        &v1.case,
-        &[Event::Accepted, Event::Registered],
-        "system:router",
-        at(T0 + 1_000),
-    );
+    let mut v2 = advance(&v1.case, &[Event::Accepted, Event::Registered], "system:router", at(T0 + 1_000));
     v2.inbox = Some(mark.clone());
     s.commit(&v2).await.unwrap();
     assert!(s.inbox_has("router", &reported).await.unwrap());
@@ -325,12 +240,7 @@ async fn inbox_marks(s: &SeaStore) {
 
     // The same message again, on the next version: already processed, nothing written.
     let before = rows(s).await;
-    let mut v3 = advance(
-        &v2.case,
-        &dispatch("water", at(T0 + 2_000))[2..],
-        "system:router",
-        at(T0 + 2_000),
-    );
+    let mut v3 = advance(&v2.case, &dispatch("water", at(T0 + 2_000))[2..], "system:router", at(T0 + 2_000));
     v3.inbox = Some(mark.clone());
     assert_err!(s.commit(&v3).await, StoreError::AlreadyProcessed);
     assert_eq!(rows(s).await, before);
@@ -339,22 +249,14 @@ async fn inbox_marks(s: &SeaStore) {
     // ... and on another case.
     let other = create(s, "B02", "g2", at(T0)).await;
     let before = rows(s).await;
-    let mut o2 = advance(
-        &other.case,
-        &[Event::Accepted],
-        "system:router",
-        at(T0 + 3_000),
-    );
+    let mut o2 = advance(&other.case, &[Event::Accepted], "system:router", at(T0 + 3_000));
     o2.inbox = Some(mark);
     assert_err!(s.commit(&o2).await, StoreError::AlreadyProcessed);
     assert_eq!(rows(s).await, before);
     assert_eq!(s.case(other.case.id).await.unwrap(), Some(other.case));
 
     // Another consumer processes the same message independently.
-    v3.inbox = Some(InboxMark {
-        consumer: "projector".into(),
-        message_id: reported.clone(),
-    });
+    v3.inbox = Some(InboxMark { consumer: "projector".into(), message_id: reported.clone() });
     s.commit(&v3).await.unwrap();
     assert!(s.inbox_has("projector", &reported).await.unwrap());
     assert_eq!(rows(s).await.inbox, 2);
@@ -366,10 +268,7 @@ async fn idempotency_keys(s: &SeaStore) {
     let mut c1 = report(Uuid::new_v4(), "A01", "g1", at(T0));
     c1.idempotency = Some(stored.clone());
     s.commit(&c1).await.unwrap();
-    assert_eq!(
-        s.idempotent("alice", "k1").await.unwrap(),
-        Some(stored.clone())
-    );
+    assert_eq!(s.idempotent("alice", "k1").await.unwrap(), Some(stored.clone()));
     assert_eq!(s.idempotent("bob", "k1").await.unwrap(), None);
     assert_eq!(s.idempotent("alice", "k2").await.unwrap(), None);
 
@@ -398,20 +297,9 @@ async fn idempotency_keys(s: &SeaStore) {
 }
 
 async fn outbox_claims_and_leases(s: &SeaStore) {
-    assert!(
-        s.claim_outbox("relay-a", 10, 60_000)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(s.claim_outbox("relay-a", 10, 60_000).await.unwrap().is_empty());
     let c1 = create(s, "A01", "g1", at(T0)).await;
-    let c2 = step(
-        s,
-        &c1.case,
-        &[Event::Accepted, Event::Registered],
-        at(T0 + 1_000),
-    )
-    .await;
+    let c2 = step(s, &c1.case, &[Event::Accepted, Event::Registered], at(T0 + 1_000)).await;
     let c3 = create(s, "B02", "g2", at(T0 + 2_000)).await;
     let expected = [c1.outbox, c2.outbox, c3.outbox.clone()].concat();
     assert_eq!(expected.len(), 4);
@@ -423,17 +311,8 @@ async fn outbox_claims_and_leases(s: &SeaStore) {
     assert!(a[0].id < a[1].id);
     let b = s.claim_outbox("relay-b", 10, 60_000).await.unwrap();
     assert_eq!(messages(&b), expected[2..]);
-    assert!(
-        s.claim_outbox("relay-c", 10, 60_000)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        s.outbox_backlog().await.unwrap(),
-        4,
-        "claimed is not published"
-    );
+    assert!(s.claim_outbox("relay-c", 10, 60_000).await.unwrap().is_empty());
+    assert_eq!(s.outbox_backlog().await.unwrap(), 4, "claimed is not published");
 
     // An expired lease lets another claimer take the row over.
     let c4 = step(s, &c3.case, &[Event::Accepted], at(T0 + 3_000)).await;
@@ -448,12 +327,7 @@ async fn outbox_claims_and_leases(s: &SeaStore) {
     s.mark_published(&[a[0].id, e[0].id]).await.unwrap();
     s.mark_published(&[]).await.unwrap();
     assert_eq!(s.outbox_backlog().await.unwrap(), 3);
-    assert!(
-        s.claim_outbox("relay-g", 10, 60_000)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(s.claim_outbox("relay-g", 10, 60_000).await.unwrap().is_empty());
     let rest: Vec<i64> = [ids(&a[1..]), ids(&b)].concat();
     s.mark_published(&rest).await.unwrap();
     assert_eq!(s.outbox_backlog().await.unwrap(), 0);
@@ -497,341 +371,11 @@ async fn concurrent_claimers(s: &SeaStore) {
     for c in claimers {
         sets.push(c.await.unwrap());
     }
-    let (one, two): (HashSet<_>, HashSet<_>) = (
-        sets[0].iter().cloned().collect(),
-        sets[1].iter().cloned().collect(),
-    );
+    let (one, two): (HashSet<_>, HashSet<_>) = (sets[0].iter().cloned().collect(), sets[1].iter().cloned().collect());
     assert_eq!(one.len(), sets[0].len(), "a claimer got the same row twice");
     assert_eq!(two.len(), sets[1].len(), "a claimer got the same row twice");
-    assert!(
-        one.is_disjoint(&two),
-        "rows claimed by both: {:?}",
-        one.intersection(&two).collect::<Vec<_>>()
-    );
+    assert!(one.is_disjoint(&two), "rows claimed by both: {:?}", one.intersection(&two).collect::<Vec<_>>());
     assert_eq!(one.union(&two).cloned().collect::<HashSet<_>>(), all);
-    assert!(
-        !one.is_empty() && !two.is_empty(),
-        "claims did not interleave: {} / {}",
-        one.len(),
-        two.len()
-    );
-    assert!(
-        s.claim_outbox("relay-3", 500, 60_000)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-}
-
-async fn list_and_page_cases(s: &SeaStore) {
-    // Twelve cases; groups of three share a creation millisecond, so the cursor must break ties on id.
-    let mut cases: Vec<Case> = vec![];
-    for i in 0..12i64 {
-        let created = at(T0 + (i / 3) * 1_000);
-        let category = if i % 2 == 0 { "A01" } else { "B02" };
-        let grid = ["g1", "g2", "g3"][(i % 3) as usize];
-        let case = create(s, category, grid, created).await.case;
-        let changed = at(T0 + 100_000 + i * 10);
-        let case = match i % 4 {
-            0 => case,
-            1 => step(s, &case, &[Event::Accepted], changed).await.case,
-            2 => {
-                step(s, &case, &dispatch("water", changed), changed)
-                    .await
-                    .case
-            }
-            _ => {
-                step(s, &case, &dispatch("roads", changed), changed)
-                    .await
-                    .case
-            }
-        };
-        cases.push(case);
-    }
-    cases.sort_by_key(|c| std::cmp::Reverse((c.created_at.timestamp_millis(), c.id)));
-    let expect = |keep: &dyn Fn(&Case) -> bool| {
-        cases
-            .iter()
-            .filter(|c| keep(c))
-            .map(|c| c.id)
-            .collect::<Vec<_>>()
-    };
-    let list = |f: CaseFilter| async move {
-        s.list_cases(&CaseFilter { limit: 100, ..f })
-            .await
-            .unwrap()
-            .iter()
-            .map(|c| c.id)
-            .collect::<Vec<_>>()
-    };
-
-    assert_eq!(
-        s.list_cases(&CaseFilter {
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap(),
-        cases
-    );
-    let dispatched = CaseFilter {
-        state: Some(CaseState::Dispatched),
-        ..Default::default()
-    };
-    assert_eq!(
-        list(dispatched).await,
-        expect(&|c| c.state == CaseState::Dispatched)
-    );
-    let water = CaseFilter {
-        department: Some("water".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        list(water).await,
-        expect(&|c| c.department.as_deref() == Some("water"))
-    );
-    let g2 = CaseFilter {
-        grid: Some("g2".into()),
-        ..Default::default()
-    };
-    assert_eq!(list(g2).await, expect(&|c| c.grid.as_deref() == Some("g2")));
-    let b02 = CaseFilter {
-        category: Some("B02".into()),
-        ..Default::default()
-    };
-    assert_eq!(list(b02).await, expect(&|c| c.category == "B02"));
-    let both = CaseFilter {
-        category: Some("A01".into()),
-        state: Some(CaseState::Reported),
-        ..Default::default()
-    };
-    assert_eq!(
-        list(both).await,
-        expect(&|c| c.category == "A01" && c.state == CaseState::Reported)
-    );
-    let window = CaseFilter {
-        created_from: Some(at(T0 + 1_000)),
-        created_to: Some(at(T0 + 3_000)),
-        ..Default::default()
-    };
-    let in_window = |c: &Case| (T0 + 1_000..T0 + 3_000).contains(&c.created_at.timestamp_millis());
-    assert_eq!(list(window).await, expect(&in_window));
-    assert_eq!(
-        expect(&in_window).len(),
-        6,
-        "from is inclusive, to exclusive"
-    );
-    let nowhere = CaseFilter {
-        grid: Some("g9".into()),
-        ..Default::default()
-    };
-    assert!(list(nowhere).await.is_empty());
-    let first4 = s
-        .list_cases(&CaseFilter {
-            limit: 4,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(first4, cases[..4]);
-
-    // Walking pages with the cursor visits every case exactly once, newest first.
-    let all = expect(&|_| true);
-    for page in [1, 5, 12] {
-        assert_eq!(
-            walk(s, CaseFilter::default(), page).await,
-            all,
-            "page size {page}"
-        );
-    }
-    let g1 = CaseFilter {
-        grid: Some("g1".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        walk(s, g1, 2).await,
-        expect(&|c| c.grid.as_deref() == Some("g1"))
-    );
-
-    // Cases in states, least recently changed first, before a cut-off, up to a limit.
-    let active = [CaseState::Accepted, CaseState::Dispatched];
-    let far = at(T0 + 10_000_000);
-    let mut by_change: Vec<&Case> = cases.iter().filter(|c| active.contains(&c.state)).collect();
-    by_change.sort_by_key(|c| c.updated_at);
-    let in_states = |states: &[CaseState], before, limit| {
-        let states = states.to_vec();
-        async move {
-            s.cases_in_states(&states, before, limit)
-                .await
-                .unwrap()
-                .iter()
-                .map(|c| c.id)
-                .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(
-        in_states(&active, far, 100).await,
-        by_change.iter().map(|c| c.id).collect::<Vec<_>>()
-    );
-    let cut = at(T0 + 100_000 + 60);
-    let early: Vec<Uuid> = by_change
-        .iter()
-        .filter(|c| c.updated_at < cut)
-        .map(|c| c.id)
-        .collect();
-    assert_eq!(early.len(), 4);
-    assert_eq!(in_states(&active, cut, 100).await, early);
-    assert_eq!(in_states(&active, far, 2).await, early[..2]);
-    let reported: Vec<Uuid> = cases
-        .iter()
-        .rev()
-        .filter(|c| c.state == CaseState::Reported)
-        .map(|c| c.id)
-        .collect();
-    assert_eq!(in_states(&[CaseState::Reported], far, 100).await, reported);
-    assert!(in_states(&[CaseState::Closed], far, 100).await.is_empty());
-    assert!(in_states(&[], far, 100).await.is_empty());
-}
-
-/// Follows the `after` cursor page by page and returns the ids in the order seen.
-async fn walk(s: &SeaStore, filter: CaseFilter, page: u64) -> Vec<Uuid> {
-    let mut f = CaseFilter {
-        limit: page,
-        ..filter
-    };
-    let mut seen = vec![];
-    for _ in 0..100 {
-        let batch = s.list_cases(&f).await.unwrap();
-        assert!(batch.len() as u64 <= page, "a page larger than its limit");
-        let Some(last) = batch.last() else {
-            return seen;
-        };
-        f.after = Some((last.created_at.timestamp_millis(), last.id));
-        seen.extend(batch.iter().map(|c| c.id));
-    }
-    panic!("pagination did not end");
-}
-
-async fn users_and_api_keys(s: &SeaStore) {
-    let alice = Principal {
-        id: "alice".into(),
-        name: "alice".into(),
-        roles: vec![Role::Dispatcher, Role::ShiftLead],
-        scopes: vec![Scope::parse("grid:110101001001001").unwrap()],
-        secret_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-    };
-    assert_eq!(s.user("alice").await.unwrap(), None);
-    s.add_user(&alice).await.unwrap();
-    assert_eq!(s.user("alice").await.unwrap(), Some(alice.clone()));
-    assert_eq!(s.user("bob").await.unwrap(), None);
-    let impostor = Principal {
-        roles: vec![Role::Admin],
-        secret_hash: "other".into(),
-        ..alice.clone()
-    };
-    assert_err!(s.add_user(&impostor).await, StoreError::Duplicate(_));
-    assert_eq!(s.user("alice").await.unwrap(), Some(alice.clone()));
-
-    let relay = Principal {
-        id: "apikey:relay".into(),
-        name: "relay".into(),
-        roles: vec![Role::IntakeOperator],
-        scopes: vec![],
-        secret_hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
-    };
-    s.add_api_key(&relay).await.unwrap();
-    assert_eq!(
-        s.api_key(&relay.secret_hash).await.unwrap(),
-        Some(relay.clone())
-    );
-    assert_eq!(s.api_key("0000").await.unwrap(), None);
-    let renamed = Principal {
-        secret_hash: "another-hash".into(),
-        ..relay.clone()
-    };
-    assert_err!(s.add_api_key(&renamed).await, StoreError::Duplicate(_));
-    assert_eq!(s.api_key("another-hash").await.unwrap(), None);
-    // Users and API keys are separate: neither is found through the other's lookup.
-    assert_eq!(s.api_key(&alice.secret_hash).await.unwrap(), None);
-    assert_eq!(s.user("relay").await.unwrap(), None);
-}
-
-async fn reference_data(s: &SeaStore) {
-    assert_eq!(s.reference().await.unwrap(), ReferenceData::default());
-    let category = |code: &str, minutes| Category {
-        code: code.into(),
-        name: format!("类别 {code}"),
-        name_en: format!("category {code}"),
-        kind: "event".into(),
-        limit_minutes: minutes,
-    };
-    let department = |code: &str| Department {
-        code: code.into(),
-        name: format!("{code} bureau"),
-    };
-    let ring = vec![
-        LatLon {
-            lat: 39.9,
-            lon: 116.39,
-        },
-        LatLon {
-            lat: 39.9,
-            lon: 116.4,
-        },
-        LatLon {
-            lat: 39.91,
-            lon: 116.4,
-        },
-    ];
-    let first = ReferenceData {
-        categories: vec![category("A01", 120), category("B02", 1_440)],
-        departments: vec![department("roads"), department("water")],
-        grids: vec![Grid {
-            code: "110101001001001".into(),
-            name: "Grid 1-1".into(),
-            ring,
-        }],
-        rules: vec![
-            RoutingRule {
-                id: 1,
-                grid: None,
-                category: Some("A01".into()),
-                department: "water".into(),
-                priority: 10,
-            },
-            RoutingRule {
-                id: 2,
-                grid: Some("110101001001001".into()),
-                category: None,
-                department: "roads".into(),
-                priority: 5,
-            },
-        ],
-    };
-    s.load_reference(&first).await.unwrap();
-    assert_eq!(s.reference().await.unwrap(), first);
-
-    // A load replaces everything; it does not merge.
-    let second = ReferenceData {
-        categories: vec![category("C03", 30)],
-        departments: vec![department("parks")],
-        grids: vec![],
-        rules: vec![RoutingRule {
-            id: 7,
-            grid: None,
-            category: None,
-            department: "parks".into(),
-            priority: 0,
-        }],
-    };
-    s.load_reference(&second).await.unwrap();
-    assert_eq!(s.reference().await.unwrap(), second);
-
-    // A load that fails part-way changes nothing (one transaction).
-    let broken = ReferenceData {
-        categories: vec![category("D04", 60), category("D04", 90)],
-        ..first
-    };
-    assert!(s.load_reference(&broken).await.is_err());
-    assert_eq!(s.reference().await.unwrap(), second);
+    assert!(!one.is_empty() && !two.is_empty(), "claims did not interleave: {} / {}", one.len(), two.len());
+    assert!(s.claim_outbox("relay-3", 500, 60_000).await.unwrap().is_empty());
 }

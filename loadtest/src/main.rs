@@ -68,15 +68,22 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let http = reqwest::Client::new();
     let token = login(&http, &args.base[0], &args.user, &args.password).await?;
-    let grids: Value = http.get(format!("{}/api/v1/grids", args.base[0])).bearer_auth(&token).send().await?.json().await?;
+    let grids: Value =
+        http.get(format!("{}/api/v1/grids", args.base[0])).bearer_auth(&token).send().await?.json().await?;
     let points: Vec<(f64, f64)> = grids["grids"]
         .as_array()
         .context("no grids")?
         .iter()
         .filter_map(|g| Some((g["centroid"]["lat"].as_f64()?, g["centroid"]["lon"].as_f64()?)))
         .collect();
-    let categories: Value = http.get(format!("{}/api/v1/categories", args.base[0])).bearer_auth(&token).send().await?.json().await?;
-    let cats: Vec<String> = categories["categories"].as_array().context("no categories")?.iter().filter_map(|c| c["code"].as_str().map(str::to_string)).collect();
+    let categories: Value =
+        http.get(format!("{}/api/v1/categories", args.base[0])).bearer_auth(&token).send().await?.json().await?;
+    let cats: Vec<String> = categories["categories"]
+        .as_array()
+        .context("no categories")?
+        .iter()
+        .filter_map(|c| c["code"].as_str().map(str::to_string))
+        .collect();
     if points.is_empty() || cats.is_empty() {
         bail!("the server has no grids or categories loaded");
     }
@@ -125,9 +132,22 @@ async fn main() -> anyhow::Result<()> {
     let mut wrong = 0;
     for id in &ids {
         loop {
-            let case: Value = http.get(format!("{}/api/v1/cases/{id}", args.base[0])).bearer_auth(&token).send().await?.json().await?;
+            let case: Value = http
+                .get(format!("{}/api/v1/cases/{id}", args.base[0]))
+                .bearer_auth(&token)
+                .send()
+                .await?
+                .json()
+                .await?;
             let timeline = case["timeline"].as_array().cloned().unwrap_or_default();
-            let at = |kind: &str| timeline.iter().filter(|t| t["type"] == kind).filter_map(|t| t["at"].as_str()).filter_map(|s| chrono::DateTime::parse_from_rfc3339(s).ok()).collect::<Vec<_>>();
+            let at = |kind: &str| {
+                timeline
+                    .iter()
+                    .filter(|t| t["type"] == kind)
+                    .filter_map(|t| t["at"].as_str())
+                    .filter_map(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                    .collect::<Vec<_>>()
+            };
             let dispatched = at("dispatched");
             if !dispatched.is_empty() || case["status"] == "registered" {
                 if dispatched.len() > 1 {

@@ -55,6 +55,8 @@ const POSTGRES: &[&str] = &[
         FOR EACH STATEMENT EXECUTE FUNCTION gridflow_append_only()",
     "CREATE TRIGGER transitions_append_only BEFORE UPDATE OR DELETE ON transitions
         FOR EACH ROW EXECUTE FUNCTION gridflow_append_only()",
+    "CREATE TRIGGER transitions_no_truncate BEFORE TRUNCATE ON transitions
+        FOR EACH STATEMENT EXECUTE FUNCTION gridflow_append_only()",
 ];
 
 const SQLITE: &[&str] = &[

@@ -13,12 +13,10 @@ use tokio_util::sync::CancellationToken;
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 pub fn pg_admin_url() -> String {
-    std::env::var("GRIDFLOW_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("GRIDFLOW_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 pub fn amqp_url() -> String {
-    std::env::var("GRIDFLOW_TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    std::env::var("GRIDFLOW_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 pub fn redis_url() -> String {
     std::env::var("GRIDFLOW_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
@@ -53,15 +51,20 @@ pub fn embedded() -> Backends {
 /// Creates an empty Postgres database named `gf_test_<random>` and returns its URL.
 pub async fn fresh_postgres() -> String {
     let name = format!("gf_test_{}", unique());
-    let admin = Database::connect(format!("{}/postgres", pg_admin_url()))
-        .await
-        .expect("connect to Postgres (is it running?)");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create test database");
+    let admin =
+        Database::connect(format!("{}/postgres", pg_admin_url())).await.expect("connect to Postgres (is it running?)");
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
     admin.close().await.ok();
     format!("{}/{name}", pg_admin_url())
+}
+
+/// Drops a database made by `fresh_postgres` (best effort; `tests/run.sh` sweeps leftovers).
+pub async fn drop_postgres(url: &str) {
+    let Some(name) = url.strip_prefix(&format!("{}/", pg_admin_url())) else { return };
+    if let Ok(admin) = Database::connect(format!("{}/postgres", pg_admin_url())).await {
+        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        admin.close().await.ok();
+    }
 }
 
 /// A fresh Postgres database plus RabbitMQ and Redis under a fresh namespace.
@@ -79,13 +82,9 @@ impl Backends {
     /// repeated runs do not pile up quorum queues and databases on the shared servers.
     pub async fn cleanup(&self) {
         if let Some(url) = &self.amqp_url {
-            let cfg = gridflow_bus::AmqpConfig {
-                url: url.clone(),
-                prefix: self.namespace.clone(),
-            };
+            let cfg = gridflow_bus::AmqpConfig { url: url.clone(), prefix: self.namespace.clone() };
             if let Ok(Ok(bus)) =
-                tokio::time::timeout(Duration::from_secs(10), gridflow_bus::AmqpBus::connect(cfg))
-                    .await
+                tokio::time::timeout(Duration::from_secs(10), gridflow_bus::AmqpBus::connect(cfg)).await
             {
                 use gridflow_domain::ports::Bus;
                 let _ = bus.declare(&gridflow_engine::topology()).await;
@@ -94,29 +93,17 @@ impl Backends {
             }
         }
         if let Some(url) = &self.redis_url {
-            let cfg = gridflow_live::RedisConfig {
-                url: url.clone(),
-                prefix: self.namespace.clone(),
-            };
+            let cfg = gridflow_live::RedisConfig { url: url.clone(), prefix: self.namespace.clone() };
             if let Ok(live) = gridflow_live::RedisLive::connect(cfg).await {
                 let _ = live.clear_namespace().await;
             }
         }
-        if let Some(name) = self
-            .database_url
-            .strip_prefix(&format!("{}/", pg_admin_url()))
-        {
+        if let Some(name) = self.database_url.strip_prefix(&format!("{}/", pg_admin_url())) {
             if let Ok(admin) = Database::connect(format!("{}/postgres", pg_admin_url())).await {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
                 admin.close().await.ok();
             }
-        } else if let Some(path) = self
-            .database_url
-            .strip_prefix("sqlite://")
-            .and_then(|p| p.split('?').next())
-        {
+        } else if let Some(path) = self.database_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()) {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{path}{suffix}"));
             }
@@ -125,10 +112,7 @@ impl Backends {
 
     pub fn env(&self, listen: &str) -> HashMap<String, String> {
         let mut env = HashMap::from([
-            (
-                "GRIDFLOW_DATABASE_URL".to_string(),
-                self.database_url.clone(),
-            ),
+            ("GRIDFLOW_DATABASE_URL".to_string(), self.database_url.clone()),
             ("GRIDFLOW_LISTEN".to_string(), listen.to_string()),
             ("GRIDFLOW_JWT_SECRET".to_string(), JWT_SECRET.to_string()),
             ("GRIDFLOW_NAMESPACE".to_string(), self.namespace.clone()),
@@ -168,18 +152,11 @@ impl std::ops::Deref for TestApp {
 pub async fn spawn_app(backends: &Backends) -> TestApp {
     let cfg = Config::from_map(&backends.env("127.0.0.1:0")).expect("valid test config");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    listener
-        .set_nonblocking(true)
-        .expect("nonblocking listener");
+    listener.set_nonblocking(true).expect("nonblocking listener");
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(gridflow::run(cfg, listener, shutdown.clone()));
-    let app = TestApp {
-        api: Api::new(base),
-        backends: backends.clone(),
-        shutdown,
-        task,
-    };
+    let app = TestApp { api: Api::new(base), backends: backends.clone(), shutdown, task };
     app.wait_healthy(Duration::from_secs(30)).await;
     app
 }
@@ -209,25 +186,15 @@ impl TestApp {
 
 impl Api {
     pub fn new(base: String) -> Api {
-        Api {
-            base,
-            http: reqwest::Client::new(),
-        }
+        Api { base, http: reqwest::Client::new() }
     }
 
     pub async fn login(&self, user: &str) -> String {
         let (status, body) = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                json!({ "username": user, "password": format!("{user}-demo") }),
-            )
+            .post("/api/v1/auth/login", None, json!({ "username": user, "password": format!("{user}-demo") }))
             .await;
         assert_eq!(status, StatusCode::OK, "login {user}: {body}");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+        body["access_token"].as_str().expect("access_token").to_string()
     }
 
     pub async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
@@ -247,12 +214,7 @@ impl Api {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.send(
-            self.http
-                .get(format!("{}{path}", self.base))
-                .bearer_auth(token),
-        )
-        .await
+        self.send(self.http.get(format!("{}{path}", self.base)).bearer_auth(token)).await
     }
 
     /// Submits a report at the centre of grid 110101001001001 (row 1, column 1 of the demo district).
@@ -264,8 +226,7 @@ impl Api {
     }
 
     pub async fn act(&self, token: &str, id: &str, action: Value) -> (StatusCode, Value) {
-        self.post(&format!("/api/v1/cases/{id}/actions"), Some(token), action)
-            .await
+        self.post(&format!("/api/v1/cases/{id}/actions"), Some(token), action).await
     }
 
     /// Applies an action that must succeed and returns the case it produced.
@@ -282,24 +243,14 @@ impl Api {
     }
 
     /// Polls until the case reaches `status`, failing after `within`.
-    pub async fn wait_status(
-        &self,
-        token: &str,
-        id: &str,
-        status: &str,
-        within: Duration,
-    ) -> Value {
+    pub async fn wait_status(&self, token: &str, id: &str, status: &str, within: Duration) -> Value {
         let start = Instant::now();
         loop {
             let case = self.case(token, id).await;
             if case["status"] == status {
                 return case;
             }
-            assert!(
-                start.elapsed() < within,
-                "case {id} stayed `{}` instead of `{status}`",
-                case["status"]
-            );
+            assert!(start.elapsed() < within, "case {id} stayed `{}` instead of `{status}`", case["status"]);
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }

@@ -95,12 +95,15 @@ pub async fn repeated_command_changes_nothing(app: &TestApp) {
 
     // A stale expected_version is refused; the current one is accepted.
     let version = signed["version"].as_i64().unwrap();
-    let stale = app.act(&unit, &id, json!({ "action": "feedback", "note": "done", "expected_version": version - 1 })).await;
+    let stale =
+        app.act(&unit, &id, json!({ "action": "feedback", "note": "done", "expected_version": version - 1 })).await;
     assert_error(&stale, StatusCode::CONFLICT, "version_conflict", "stale expected_version");
-    let ahead = app.act(&unit, &id, json!({ "action": "feedback", "note": "done", "expected_version": version + 5 })).await;
+    let ahead =
+        app.act(&unit, &id, json!({ "action": "feedback", "note": "done", "expected_version": version + 5 })).await;
     assert_error(&ahead, StatusCode::CONFLICT, "version_conflict", "future expected_version");
     assert_eq!(app.case(&unit, &id).await["status"], "signed", "refused actions changed nothing");
-    let fed = app.must_act(&unit, &id, json!({ "action": "feedback", "note": "done", "expected_version": version })).await;
+    let fed =
+        app.must_act(&unit, &id, json!({ "action": "feedback", "note": "done", "expected_version": version })).await;
     assert_eq!(fed["version"], version + 1);
     assert_eq!(fed["status"], "feedback_given");
 

@@ -72,7 +72,8 @@ pub async fn bad_input_is_4xx(app: &TestApp) {
     let got = app.post("/api/v1/cases", Some(&worker), report(json!({ "lat": 39.0, "lon": 116.0 }))).await;
     assert_error(&got, UNPROCESSABLE, "outside_service_area", "a point in Hebei, outside every grid");
     for key in [String::new(), "k".repeat(201)] {
-        let req = raw_post(app, "/api/v1/cases", Some(&worker), report(json!({})).to_string()).header("idempotency-key", key.clone());
+        let req = raw_post(app, "/api/v1/cases", Some(&worker), report(json!({})).to_string())
+            .header("idempotency-key", key.clone());
         let got = app.send(req).await;
         assert_error(&got, UNPROCESSABLE, "invalid_request", &format!("Idempotency-Key of {} characters", key.len()));
     }
@@ -113,9 +114,16 @@ pub async fn bad_input_is_4xx(app: &TestApp) {
     assert_error(&got, StatusCode::NOT_FOUND, "case_not_found", "act on an unknown case");
 
     // Listing with a bad query.
-    for query in
-        ["status=bogus", "limit=0", "limit=201", "limit=ten", "cursor=garbage", "cursor=bm90OmEtdXVpZA", "from=yesterday", "sort=asc"]
-    {
+    for query in [
+        "status=bogus",
+        "limit=0",
+        "limit=201",
+        "limit=ten",
+        "cursor=garbage",
+        "cursor=bm90OmEtdXVpZA",
+        "from=yesterday",
+        "sort=asc",
+    ] {
         let got = app.get(&format!("/api/v1/cases?{query}"), &dispatcher).await;
         assert_error(&got, StatusCode::BAD_REQUEST, "invalid_query", query);
     }
@@ -193,10 +201,14 @@ pub async fn auth_is_enforced(app: &TestApp) {
         ("forged claims", forged.as_str()),
         ("alg none", none_alg.as_str()),
     ] {
-        let got = app.send(app.http.get(format!("{}{case_path}", app.base)).header("authorization", format!("Bearer {token}"))).await;
+        let got = app
+            .send(app.http.get(format!("{}{case_path}", app.base)).header("authorization", format!("Bearer {token}")))
+            .await;
         assert_error(&got, StatusCode::UNAUTHORIZED, "unauthenticated", what);
     }
-    let got = app.send(app.http.get(format!("{}{case_path}", app.base)).header("authorization", format!("Basic {worker}"))).await;
+    let got = app
+        .send(app.http.get(format!("{}{case_path}", app.base)).header("authorization", format!("Basic {worker}")))
+        .await;
     assert_error(&got, StatusCode::UNAUTHORIZED, "unauthenticated", "Basic scheme");
     let got = app.send(app.http.get(format!("{}{case_path}", app.base)).header("x-api-key", "gfk_0000")).await;
     assert_error(&got, StatusCode::UNAUTHORIZED, "unauthenticated", "unknown API key");
@@ -242,6 +254,9 @@ pub async fn auth_is_enforced(app: &TestApp) {
     let closed = app.must_act(&worker, &id, json!({ "action": "verify", "passed": true })).await;
     assert_eq!(closed["status"], "closed");
     let case = app.case(&worker, &id).await;
-    assert_eq!(kinds(&case), ["reported", "accepted", "registered", "dispatched", "signed", "feedback_given", "verified", "closed"]);
+    assert_eq!(
+        kinds(&case),
+        ["reported", "accepted", "registered", "dispatched", "signed", "feedback_given", "verified", "closed"]
+    );
     assert!(case["timeline"].as_array().unwrap().iter().all(|t| t["actor"] != "mallory"));
 }

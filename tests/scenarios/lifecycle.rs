@@ -43,7 +43,8 @@ pub async fn rework_return_and_redispatch(app: &TestApp) {
     // Rework: feedback, failed verification, back to the unit, counter +1.
     app.must_act(&unit, &id, json!({ "action": "sign" })).await;
     app.must_act(&unit, &id, json!({ "action": "feedback", "note": "done" })).await;
-    let rework = app.must_act(&worker, &id, json!({ "action": "verify", "passed": false, "note": "still dirty" })).await;
+    let rework =
+        app.must_act(&worker, &id, json!({ "action": "verify", "passed": false, "note": "still dirty" })).await;
     assert_eq!(rework["status"], "rework");
     assert_eq!(rework["rework_count"], 1);
     app.must_act(&unit, &id, json!({ "action": "start" })).await;
@@ -53,7 +54,8 @@ pub async fn rework_return_and_redispatch(app: &TestApp) {
     assert_eq!(status, StatusCode::CONFLICT, "return is only possible before handling starts: {body}");
     let id = app.submit(&worker, "0102").await;
     app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
-    let requested = app.must_act(&unit, &id, json!({ "action": "request_return", "reason": "this is a private yard" })).await;
+    let requested =
+        app.must_act(&unit, &id, json!({ "action": "request_return", "reason": "this is a private yard" })).await;
     assert_eq!(requested["status"], "return_requested");
     let approved = app.must_act(&lead, &id, json!({ "action": "approve_return" })).await;
     assert_eq!(approved["status"], "registered");
@@ -61,7 +63,8 @@ pub async fn rework_return_and_redispatch(app: &TestApp) {
     assert_eq!(approved["returned_by"], json!(["sanitation"]));
     let (status, _) = app.act(&unit, &id, json!({ "action": "sign" })).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let redispatched = app.must_act(&dispatcher, &id, json!({ "action": "dispatch", "department": "urban-mgmt" })).await;
+    let redispatched =
+        app.must_act(&dispatcher, &id, json!({ "action": "dispatch", "department": "urban-mgmt" })).await;
     assert_eq!(redispatched["department"], "urban-mgmt");
     let (status, body) = app.act(&unit, &id, json!({ "action": "sign" })).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the old unit is out of scope now: {body}");
@@ -81,9 +84,12 @@ pub async fn extension_and_suspension(app: &TestApp) {
 
     let (status, _) = app.act(&lead, &id, json!({ "action": "approve_extension" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "nothing to approve yet");
-    let pending = app.must_act(&unit, &id, json!({ "action": "request_extension", "minutes": 120, "reason": "needs a crane" })).await;
+    let pending = app
+        .must_act(&unit, &id, json!({ "action": "request_extension", "minutes": 120, "reason": "needs a crane" }))
+        .await;
     assert_eq!(pending["pending_extension"]["minutes"], 120);
-    let (status, _) = app.act(&unit, &id, json!({ "action": "request_extension", "minutes": 60, "reason": "again" })).await;
+    let (status, _) =
+        app.act(&unit, &id, json!({ "action": "request_extension", "minutes": 60, "reason": "again" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "one pending extension at a time");
     let (status, body) = app.act(&unit, &id, json!({ "action": "approve_extension" })).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a unit cannot approve its own extension: {body}");
@@ -93,7 +99,8 @@ pub async fn extension_and_suspension(app: &TestApp) {
     assert_eq!(approved["extension_count"], 1);
     assert!(approved["pending_extension"].is_null());
 
-    let suspended = app.must_act(&lead, &id, json!({ "action": "suspend", "reason": "winter: asphalt cannot be laid" })).await;
+    let suspended =
+        app.must_act(&lead, &id, json!({ "action": "suspend", "reason": "winter: asphalt cannot be laid" })).await;
     assert_eq!(suspended["status"], "suspended");
     let (status, _) = app.act(&unit, &id, json!({ "action": "feedback", "note": "x" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "nobody handles a suspended case");

@@ -98,9 +98,12 @@ pub async fn listing_and_paging(app: &TestApp) {
     assert!(body["cases"].as_array().unwrap().iter().all(|c| c["status"] == "dispatched"));
     assert!(body["next_cursor"].is_string());
     // Time window: `from` is inclusive, `to` exclusive.
-    let pivot = seen.iter().find(|c| c["id"] == created[3].as_str()).unwrap()["created_at"].as_str().unwrap().to_string();
-    let after: HashSet<String> = seen.iter().filter(|c| c["created_at"].as_str().unwrap() >= pivot.as_str()).map(id_of).collect();
-    let before: HashSet<String> = seen.iter().filter(|c| c["created_at"].as_str().unwrap() < pivot.as_str()).map(id_of).collect();
+    let pivot =
+        seen.iter().find(|c| c["id"] == created[3].as_str()).unwrap()["created_at"].as_str().unwrap().to_string();
+    let after: HashSet<String> =
+        seen.iter().filter(|c| c["created_at"].as_str().unwrap() >= pivot.as_str()).map(id_of).collect();
+    let before: HashSet<String> =
+        seen.iter().filter(|c| c["created_at"].as_str().unwrap() < pivot.as_str()).map(id_of).collect();
     assert_eq!(set(&ids(app, &dispatcher, &format!("from={pivot}&")).await), after);
     assert_eq!(set(&ids(app, &dispatcher, &format!("to={pivot}&")).await), before);
     // Scope filters what a unit lists.

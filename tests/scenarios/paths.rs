@@ -45,7 +45,9 @@ pub async fn intake_paths(app: &TestApp) {
     assert_eq!(app.case(&intake, &rejected).await["status"], "accepted");
     let got = app.act(&intake, &rejected, json!({ "action": "reject", "reason": "not_a_reason" })).await;
     assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "unknown reject reason");
-    let case = app.must_act(&intake, &rejected, json!({ "action": "reject", "reason": "too_minor", "note": "a single leaf" })).await;
+    let case = app
+        .must_act(&intake, &rejected, json!({ "action": "reject", "reason": "too_minor", "note": "a single leaf" }))
+        .await;
     assert_eq!(case["status"], "rejected");
     assert_eq!(case["reject_reason"], "too_minor");
     assert!(case["department"].is_null());
@@ -111,7 +113,10 @@ pub async fn intake_paths(app: &TestApp) {
         assert!(!has(closed)(&triage), "a finished case is in triage: {triage}");
     }
     app.must_act(&unit, &manual, json!({ "action": "sign" })).await;
-    assert_eq!(kinds(&app.case(&worker, &manual).await), ["reported", "accepted", "registered", "dispatched", "signed"]);
+    assert_eq!(
+        kinds(&app.case(&worker, &manual).await),
+        ["reported", "accepted", "registered", "dispatched", "signed"]
+    );
 }
 
 /// Supervision: urge, escalate, redispatch, close by the shift lead, reopen and close again.
@@ -136,7 +141,8 @@ pub async fn supervision_paths(app: &TestApp) {
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "a grid worker urges");
     let got = app.act(&head, &id, json!({ "action": "escalate", "reason": "" })).await;
     assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "escalate without a reason");
-    let escalated = app.must_act(&head, &id, json!({ "action": "escalate", "reason": "third complaint", "to": "leader" })).await;
+    let escalated =
+        app.must_act(&head, &id, json!({ "action": "escalate", "reason": "third complaint", "to": "leader" })).await;
     assert_eq!(escalated["escalation_level"], 1);
     assert_eq!(escalated["status"], "dispatched");
     assert_eq!(escalated["urge_count"], 2);
@@ -144,8 +150,13 @@ pub async fn supervision_paths(app: &TestApp) {
     // Redispatch moves the case; the old unit loses it.
     let got = app.act(&dispatcher, &id, json!({ "action": "redispatch", "department": "sanitation" })).await;
     assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "redispatch to the same department");
-    let moved =
-        app.must_act(&dispatcher, &id, json!({ "action": "redispatch", "department": "urban-mgmt", "reason": "vendor's rubbish" })).await;
+    let moved = app
+        .must_act(
+            &dispatcher,
+            &id,
+            json!({ "action": "redispatch", "department": "urban-mgmt", "reason": "vendor's rubbish" }),
+        )
+        .await;
     assert_eq!(moved["department"], "urban-mgmt");
     assert_eq!(moved["status"], "dispatched");
     let got = app.get(&format!("/api/v1/cases/{id}"), &sanitation).await;

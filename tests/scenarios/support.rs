@@ -41,7 +41,12 @@ pub async fn submit_at(app: &TestApp, token: &str, category: &str, at: (f64, f64
 }
 
 /// A POST with a raw body and optional extra header, for bodies `post` cannot express.
-pub fn raw_post(app: &TestApp, path: &str, token: Option<&str>, body: impl Into<reqwest::Body>) -> reqwest::RequestBuilder {
+pub fn raw_post(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::RequestBuilder {
     let mut req = app.http.post(format!("{}{path}", app.base)).header("content-type", "application/json").body(body);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -58,7 +63,10 @@ pub async fn all_at_once(reqs: Vec<reqwest::RequestBuilder>) -> Vec<(StatusCode,
             let barrier = Arc::clone(&barrier);
             tokio::spawn(async move {
                 barrier.wait().await;
-                let res = tokio::time::timeout(Duration::from_secs(30), req.send()).await.expect("no answer within 30 s").unwrap();
+                let res = tokio::time::timeout(Duration::from_secs(30), req.send())
+                    .await
+                    .expect("no answer within 30 s")
+                    .unwrap();
                 let status = res.status();
                 let text = res.text().await.unwrap();
                 (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
@@ -103,7 +111,13 @@ pub fn kinds(case: &Value) -> Vec<String> {
 }
 
 /// Polls `check` on a GET until it holds, failing after `within`.
-pub async fn poll_get(app: &TestApp, path: &str, token: &str, within: Duration, check: impl Fn(&Value) -> bool) -> Value {
+pub async fn poll_get(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    within: Duration,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
     let start = Instant::now();
     loop {
         let (status, body) = app.get(path, token).await;
@@ -136,8 +150,15 @@ pub async fn seed_accepted(app: &TestApp, category: &str, at: (f64, f64), grid: 
         reporter: "worker".into(),
     };
     let case = Case::from_reported(id, &reported, now).unwrap();
-    let first =
-        Transition { case_id: id, seq: 1, event: reported, actor: "worker".into(), at: now, from_state: None, to_state: case.state };
+    let first = Transition {
+        case_id: id,
+        seq: 1,
+        event: reported,
+        actor: "worker".into(),
+        at: now,
+        from_state: None,
+        to_state: case.state,
+    };
     let intake = Actor { id: "intake".into(), roles: vec![Role::IntakeOperator], scopes: vec![] };
     let (next, rest) = gridflow_engine::service::apply_events(&case, &[Event::Accepted], &intake, now);
     let transitions: Vec<Transition> = std::iter::once(first).chain(rest).collect();

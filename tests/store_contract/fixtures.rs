@@ -3,9 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use gridflow_domain::audit::Transition;
-use gridflow_domain::ports::{
-    CaseCommit, IdempotentResponse, Message, OutboxEntry, Store, StoreError,
-};
+use gridflow_domain::ports::{CaseCommit, IdempotentResponse, Message, OutboxEntry, Store, StoreError};
 use gridflow_domain::{Actor, Case, Event, Role, Urgency};
 use gridflow_engine::events::message_for;
 use gridflow_engine::service::apply_events;
@@ -21,12 +19,7 @@ pub const T0: i64 = 1_767_225_600_000;
 macro_rules! assert_err {
     ($res:expr, $pat:pat) => {{
         let res = $res;
-        assert!(
-            matches!(res, Err($pat)),
-            "expected Err({}), got {:?}",
-            stringify!($pat),
-            res
-        );
+        assert!(matches!(res, Err($pat)), "expected Err({}), got {:?}", stringify!($pat), res);
     }};
 }
 pub(crate) use assert_err;
@@ -70,11 +63,7 @@ pub fn report(id: Uuid, category: &str, grid: &str, created: DateTime<Utc>) -> C
 
 /// The commit moving `case` on by `events`, as `CaseService::act` builds it.
 pub fn advance(case: &Case, events: &[Event], by: &str, now: DateTime<Utc>) -> CaseCommit {
-    let actor = Actor {
-        id: by.into(),
-        roles: vec![Role::Dispatcher],
-        scopes: vec![],
-    };
+    let actor = Actor { id: by.into(), roles: vec![Role::Dispatcher], scopes: vec![] };
     let (next, transitions) = apply_events(case, events, &actor, now);
     CaseCommit {
         outbox: transitions.iter().map(|t| message_for(&next, t)).collect(),
@@ -91,20 +80,12 @@ pub fn dispatch(department: &str, now: DateTime<Utc>) -> Vec<Event> {
     vec![
         Event::Accepted,
         Event::Registered,
-        Event::Dispatched {
-            department: department.into(),
-            due_at: now + Duration::hours(24),
-        },
+        Event::Dispatched { department: department.into(), due_at: now + Duration::hours(24) },
     ]
 }
 
 /// Commits a new case and returns its commit.
-pub async fn create(
-    s: &SeaStore,
-    category: &str,
-    grid: &str,
-    created: DateTime<Utc>,
-) -> CaseCommit {
+pub async fn create(s: &SeaStore, category: &str, grid: &str, created: DateTime<Utc>) -> CaseCommit {
     let c = report(Uuid::new_v4(), category, grid, created);
     s.commit(&c).await.unwrap();
     c
@@ -158,10 +139,7 @@ pub struct Rows {
 async fn count(s: &SeaStore, table: &str) -> i64 {
     let db = s.connection();
     let sql = format!("SELECT COUNT(*) AS n FROM {table}");
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap();
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
     row.unwrap().try_get::<i64>("", "n").unwrap()
 }
 
@@ -199,18 +177,10 @@ pub async fn race(s: &SeaStore, commits: &[CaseCommit]) -> Vec<Result<(), StoreE
 
 /// Index of the single successful commit; every other one must be a `VersionConflict`.
 pub fn single_winner(results: &[Result<(), StoreError>]) -> usize {
-    let winners: Vec<usize> = results
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.is_ok())
-        .map(|(i, _)| i)
-        .collect();
+    let winners: Vec<usize> = results.iter().enumerate().filter(|(_, r)| r.is_ok()).map(|(i, _)| i).collect();
     assert_eq!(winners.len(), 1, "exactly one racer must win: {results:?}");
     for r in results.iter().filter(|r| r.is_err()) {
-        assert!(
-            matches!(r, Err(StoreError::VersionConflict)),
-            "losers must get VersionConflict: {r:?}"
-        );
+        assert!(matches!(r, Err(StoreError::VersionConflict)), "losers must get VersionConflict: {r:?}");
     }
     winners[0]
 }

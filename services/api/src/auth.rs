@@ -4,8 +4,8 @@
 use crate::AppState;
 use crate::error::{ApiError, Code};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use futures_util::future::LocalBoxFuture;
@@ -102,7 +102,11 @@ pub fn verify_token(secret: &[u8], token: &str) -> Result<Claims, ApiError> {
 /// The authenticated caller. Handlers that take it cannot run without valid credentials.
 pub struct Auth(pub Actor);
 
-async fn authenticate(state: web::Data<AppState>, authorization: Option<String>, api_key: Option<String>) -> Result<Actor, ApiError> {
+async fn authenticate(
+    state: web::Data<AppState>,
+    authorization: Option<String>,
+    api_key: Option<String>,
+) -> Result<Actor, ApiError> {
     if let Some(token) = authorization.as_deref().and_then(|v| v.strip_prefix("Bearer ")) {
         let claims = verify_token(&state.auth.jwt_secret, token.trim())?;
         return Ok(Actor { id: claims.sub, roles: claims.roles, scopes: claims.scopes });
@@ -156,7 +160,8 @@ mod tests {
         assert_eq!(claims.roles, vec![Role::GridWorker]);
         assert!(verify_token(b"other", &token).is_err(), "wrong key");
         let mut parts: Vec<&str> = token.split('.').collect();
-        let forged = B64.encode(br#"{"sub":"w1","roles":["admin"],"scopes":[],"iat":0,"exp":9999999999,"iss":"gridflow"}"#);
+        let forged =
+            B64.encode(br#"{"sub":"w1","roles":["admin"],"scopes":[],"iat":0,"exp":9999999999,"iss":"gridflow"}"#);
         parts[1] = &forged;
         assert!(verify_token(b"secret", &parts.join(".")).is_err(), "forged claims");
         let expired = issue_token(b"secret", &principal(), -1);

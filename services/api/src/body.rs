@@ -23,11 +23,8 @@ impl FromRequest for Body {
     type Future = LocalBoxFuture<'static, Result<Body, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let declared = req
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
+        let declared =
+            req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
             if declared.is_some_and(|n| n > MAX_BODY) {
@@ -35,7 +32,8 @@ impl FromRequest for Body {
             }
             let mut buf = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::new(Code::MalformedJson, format!("could not read the request body: {e}")))?;
+                let chunk = chunk
+                    .map_err(|e| ApiError::new(Code::MalformedJson, format!("could not read the request body: {e}")))?;
                 if buf.len() + chunk.len() > MAX_BODY {
                     return Err(too_large());
                 }

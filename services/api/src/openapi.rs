@@ -20,17 +20,38 @@ fn errors(mut responses: Value) -> Value {
 }
 
 const ACTIONS: [&str; 24] = [
-    "accept", "reject", "mark_duplicate", "register", "dispatch", "redispatch", "sign", "start",
-    "feedback", "request_verification", "verify", "close", "request_return", "approve_return",
-    "deny_return", "request_extension", "approve_extension", "deny_extension", "suspend", "resume",
-    "self_resolve", "reopen", "escalate", "urge",
+    "accept",
+    "reject",
+    "mark_duplicate",
+    "register",
+    "dispatch",
+    "redispatch",
+    "sign",
+    "start",
+    "feedback",
+    "request_verification",
+    "verify",
+    "close",
+    "request_return",
+    "approve_return",
+    "deny_return",
+    "request_extension",
+    "approve_extension",
+    "deny_extension",
+    "suspend",
+    "resume",
+    "self_resolve",
+    "reopen",
+    "escalate",
+    "urge",
 ];
 
 pub fn document() -> Value {
     let states: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
     let codes: Vec<&str> = Code::ALL.iter().map(|c| c.spec().0).collect();
     let roles: Vec<&str> = Role::ASSIGNABLE.iter().map(|r| r.as_str()).collect();
-    let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
+    let id_param =
+        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
     let q = |name: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "schema": schema });
     let bearer = json!([{ "bearer": [] }, { "apiKey": [] }]);
     json!({

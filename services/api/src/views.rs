@@ -105,8 +105,10 @@ impl TimelineEntry {
 
 /// Whether `actor` may read `case`: some role of theirs applies to it (same scopes as commands).
 pub fn can_view(actor: &Actor, case: &Case) -> bool {
-    actor.roles.iter().any(|r| {
-        *r != Role::Admin && actor.role_applies(*r, case.grid.as_deref(), case.department.as_deref())
-    }) || actor.roles.contains(&Role::Admin)
+    actor
+        .roles
+        .iter()
+        .any(|r| *r != Role::Admin && actor.role_applies(*r, case.grid.as_deref(), case.department.as_deref()))
+        || actor.roles.contains(&Role::Admin)
         || case.reporter == actor.id
 }

@@ -80,17 +80,11 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     fn within(budget: Duration) -> Self {
-        Self {
-            delay: BACKOFF_START,
-            deadline: Some(Instant::now() + budget),
-        }
+        Self { delay: BACKOFF_START, deadline: Some(Instant::now() + budget) }
     }
 
     fn forever() -> Self {
-        Self {
-            delay: BACKOFF_START,
-            deadline: None,
-        }
+        Self { delay: BACKOFF_START, deadline: None }
     }
 
     /// Sleeps before the next attempt; `false` (without sleeping) once the budget is spent.
@@ -166,11 +160,7 @@ impl AmqpBus {
 
 impl Shared {
     fn ensure_open(&self) -> Result<(), BusError> {
-        if *self.closed.borrow() {
-            Err(BusError::Closed)
-        } else {
-            Ok(())
-        }
+        if *self.closed.borrow() { Err(BusError::Closed) } else { Ok(()) }
     }
 
     fn spec(&self, queue: &str) -> Option<QueueSpec> {
@@ -184,9 +174,7 @@ impl Shared {
         match timeout(CONNECT_TIMEOUT, Connection::connect(&self.url, properties)).await {
             Ok(Ok(connection)) => Ok(connection),
             Ok(Err(e)) => Err(broker(e)),
-            Err(_) => Err(BusError::Connection(
-                "connecting to the broker timed out".into(),
-            )),
+            Err(_) => Err(BusError::Connection("connecting to the broker timed out".into())),
         }
     }
 
@@ -195,15 +183,9 @@ impl Shared {
         let channel = connection.create_channel().await.map_err(broker)?;
         // Publisher confirms: the broker acks each message once it owns it (for quorum queues,
         // once a majority has written it). https://www.rabbitmq.com/docs/confirms
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .map_err(broker)?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await.map_err(broker)?;
         topology::declare_events(&channel, &self.names).await?;
-        Ok(Publisher {
-            connection,
-            channel,
-        })
+        Ok(Publisher { connection, channel })
     }
 
     /// The open publisher, reconnecting (within the budget) if the connection was lost.
@@ -255,24 +237,18 @@ impl Shared {
 
     async fn publish_once(&self, message: &Message) -> Result<(), BusError> {
         let exchange = short(self.names.events())?;
-        let routing_key = short(message.routing_key.clone())
-            .map_err(|_| BusError::Unroutable(message.routing_key.clone()))?;
+        let routing_key =
+            short(message.routing_key.clone()).map_err(|_| BusError::Unroutable(message.routing_key.clone()))?;
         let mut properties = BasicProperties::default()
             .with_message_id(short(message.message_id.clone())?)
             .with_delivery_mode(PERSISTENT);
         if let Some(case_id) = &message.case_id {
             let mut headers = FieldTable::default();
-            headers.insert(
-                "case_id".into(),
-                AMQPValue::LongString(LongString::from(case_id.as_str())),
-            );
+            headers.insert("case_id".into(), AMQPValue::LongString(LongString::from(case_id.as_str())));
             properties = properties.with_headers(headers);
         }
         // Without `mandatory` the broker silently drops a message no queue is bound for.
-        let options = BasicPublishOptions {
-            mandatory: true,
-            ..BasicPublishOptions::default()
-        };
+        let options = BasicPublishOptions { mandatory: true, ..BasicPublishOptions::default() };
 
         let mut slot = self.publisher.lock().await;
         let mut backoff = Backoff::within(RECONNECT_BUDGET);
@@ -281,13 +257,7 @@ impl Shared {
             let attempt = async {
                 let confirm = publisher
                     .channel
-                    .basic_publish(
-                        exchange.clone(),
-                        routing_key.clone(),
-                        options,
-                        &message.payload,
-                        properties.clone(),
-                    )
+                    .basic_publish(exchange.clone(), routing_key.clone(), options, &message.payload, properties.clone())
                     .await?;
                 confirm.await
             };
@@ -328,15 +298,9 @@ impl Bus for AmqpBus {
         let declared = topology::declare(&channel, &self.shared.names, specs).await;
         let _ = channel.close(200, "declared".into()).await;
         declared?;
-        let mut known = self
-            .shared
-            .specs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut known = self.shared.specs.lock().unwrap_or_else(PoisonError::into_inner);
         for spec in specs {
-            let entry = known
-                .entry(spec.name.clone())
-                .or_insert_with(|| spec.clone());
+            let entry = known.entry(spec.name.clone()).or_insert_with(|| spec.clone());
             // Bindings accumulate on the broker too; remember all of them for re-declaring.
             for binding in &spec.bindings {
                 if !entry.bindings.contains(binding) {
@@ -367,26 +331,17 @@ impl Bus for AmqpBus {
 
     async fn subscribe(&self, queue: &str) -> Result<Box<dyn Subscription>, BusError> {
         self.shared.ensure_open()?;
-        let spec = self
-            .shared
-            .spec(queue)
-            .ok_or_else(|| BusError::UnknownQueue(queue.to_owned()))?;
+        let spec = self.shared.spec(queue).ok_or_else(|| BusError::UnknownQueue(queue.to_owned()))?;
         let subscription = AmqpSubscription::start(self.shared.clone(), spec).await?;
         Ok(Box::new(subscription))
     }
 
     async fn parked(&self, queue: &str) -> Result<u64, BusError> {
         self.shared.ensure_open()?;
-        let name = short(self.shared.names.parked(queue))
-            .map_err(|_| BusError::UnknownQueue(queue.to_owned()))?;
+        let name = short(self.shared.names.parked(queue)).map_err(|_| BusError::UnknownQueue(queue.to_owned()))?;
         let channel = self.shared.admin_channel().await?;
-        let options = QueueDeclareOptions {
-            passive: true,
-            ..QueueDeclareOptions::default()
-        };
-        let declared = channel
-            .queue_declare(name, options, FieldTable::default())
-            .await;
+        let options = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+        let declared = channel.queue_declare(name, options, FieldTable::default()).await;
         match declared {
             Ok(parked) => {
                 let _ = channel.close(200, "counted".into()).await;

@@ -88,10 +88,7 @@ impl Shared {
 
     fn settle(&self, queue: &str, tag: u64, how: Settle) -> Result<(), BusError> {
         let mut state = self.lock();
-        let queue = state
-            .queues
-            .get_mut(queue)
-            .ok_or_else(|| BusError::UnknownQueue(queue.to_owned()))?;
+        let queue = state.queues.get_mut(queue).ok_or_else(|| BusError::UnknownQueue(queue.to_owned()))?;
         let Some(unacked) = queue.unacked.remove(&tag) else {
             // Its subscription was dropped, which already put the message back.
             return Err(BusError::Connection(
@@ -134,10 +131,7 @@ impl Queue {
     }
 
     fn held_by(&self, subscriber: u64) -> usize {
-        self.unacked
-            .values()
-            .filter(|u| u.subscriber == subscriber)
-            .count()
+        self.unacked.values().filter(|u| u.subscriber == subscriber).count()
     }
 }
 
@@ -159,9 +153,7 @@ impl Bus for MemoryBus {
                     queue.spec.prefetch = spec.prefetch;
                 }
                 None => {
-                    state
-                        .queues
-                        .insert(spec.name.clone(), Queue::new(spec.clone()));
+                    state.queues.insert(spec.name.clone(), Queue::new(spec.clone()));
                 }
             }
         }
@@ -182,17 +174,9 @@ impl Bus for MemoryBus {
         }
         let mut routed = false;
         for queue in state.queues.values_mut() {
-            let bound = queue
-                .spec
-                .bindings
-                .iter()
-                .any(|pattern| topic::matches(pattern, &message.routing_key));
+            let bound = queue.spec.bindings.iter().any(|pattern| topic::matches(pattern, &message.routing_key));
             if bound {
-                queue.ready.push_back(Envelope {
-                    message: message.clone(),
-                    failures: 0,
-                    redelivered: false,
-                });
+                queue.ready.push_back(Envelope { message: message.clone(), failures: 0, redelivered: false });
                 queue.changed.notify_waiters();
                 routed = true;
             }
@@ -226,10 +210,7 @@ impl Bus for MemoryBus {
 
     async fn parked(&self, queue: &str) -> Result<u64, BusError> {
         let state = self.shared.lock();
-        let queue = state
-            .queues
-            .get(queue)
-            .ok_or_else(|| BusError::UnknownQueue(queue.to_owned()))?;
+        let queue = state.queues.get(queue).ok_or_else(|| BusError::UnknownQueue(queue.to_owned()))?;
         Ok(queue.parked.len() as u64)
     }
 }
@@ -249,10 +230,7 @@ impl MemorySubscription {
         if state.closed {
             return Err(BusError::Closed);
         }
-        let queue = state
-            .queues
-            .get_mut(&self.queue)
-            .ok_or_else(|| BusError::UnknownQueue(self.queue.clone()))?;
+        let queue = state.queues.get_mut(&self.queue).ok_or_else(|| BusError::UnknownQueue(self.queue.clone()))?;
         if self.prefetch != 0 && queue.held_by(self.id) >= self.prefetch {
             return Ok(None);
         }
@@ -278,13 +256,7 @@ impl MemorySubscription {
             redelivered = envelope.redelivered,
             "delivery"
         );
-        queue.unacked.insert(
-            tag,
-            Unacked {
-                subscriber: self.id,
-                envelope,
-            },
-        );
+        queue.unacked.insert(tag, Unacked { subscriber: self.id, envelope });
         Ok(Some(delivery))
     }
 }
@@ -312,12 +284,8 @@ impl Drop for MemorySubscription {
         let Some(queue) = state.queues.get_mut(&self.queue) else {
             return;
         };
-        let mut held: Vec<u64> = queue
-            .unacked
-            .iter()
-            .filter(|(_, u)| u.subscriber == self.id)
-            .map(|(tag, _)| *tag)
-            .collect();
+        let mut held: Vec<u64> =
+            queue.unacked.iter().filter(|(_, u)| u.subscriber == self.id).map(|(tag, _)| *tag).collect();
         if held.is_empty() {
             return;
         }
@@ -353,11 +321,7 @@ impl Acker for MemoryAcker {
     }
 
     async fn nack(mut self: Box<Self>, requeue: bool) -> Result<(), BusError> {
-        self.finish(if requeue {
-            Settle::Requeue
-        } else {
-            Settle::Park
-        })
+        self.finish(if requeue { Settle::Requeue } else { Settle::Park })
     }
 }
 

@@ -7,15 +7,10 @@ mod support;
 use std::collections::BTreeSet;
 
 use gridflow_domain::ports::{Bus, BusError, Delivery};
-use support::{
-    DELIVERY_LIMIT, Harness, assert_quiet, delivery_attempts, message, next, publish, spec,
-    wait_parked,
-};
+use support::{DELIVERY_LIMIT, Harness, assert_quiet, delivery_attempts, message, next, publish, spec, wait_parked};
 
 async fn publish_consume_ack(bus: &dyn Bus) {
-    bus.declare(&[spec("work", &["case.*"], 5, 10)])
-        .await
-        .unwrap();
+    bus.declare(&[spec("work", &["case.*"], 5, 10)]).await.unwrap();
     let mut sent = message("case.reported", b"payload");
     sent.case_id = Some("case-42".into());
     publish(bus, sent.clone()).await;
@@ -56,11 +51,8 @@ async fn routing_patterns(bus: &dyn Bus) {
         publish(bus, m.clone()).await;
     }
 
-    let expect = [
-        ("a", vec![&reported, &closed]),
-        ("b", vec![&reported, &moved, &late, &closed]),
-        ("c", vec![&moved, &closed]),
-    ];
+    let expect =
+        [("a", vec![&reported, &closed]), ("b", vec![&reported, &moved, &late, &closed]), ("c", vec![&moved, &closed])];
     for (queue, wanted) in expect {
         let mut sub = bus.subscribe(queue).await.unwrap();
         let mut got = BTreeSet::new();
@@ -111,9 +103,7 @@ async fn unknown_queue(bus: &dyn Bus) {
 }
 
 async fn nack_requeue_redelivers(bus: &dyn Bus) {
-    bus.declare(&[spec("work", &["case.*"], 5, 10)])
-        .await
-        .unwrap();
+    bus.declare(&[spec("work", &["case.*"], 5, 10)]).await.unwrap();
     let sent = message("case.reported", b"x");
     publish(bus, sent.clone()).await;
     let mut sub = bus.subscribe("work").await.unwrap();
@@ -129,9 +119,7 @@ async fn nack_requeue_redelivers(bus: &dyn Bus) {
 }
 
 async fn dropped_delivery_redelivers(bus: &dyn Bus) {
-    bus.declare(&[spec("work", &["case.*"], 5, 10)])
-        .await
-        .unwrap();
+    bus.declare(&[spec("work", &["case.*"], 5, 10)]).await.unwrap();
     let sent = message("case.reported", b"x");
     publish(bus, sent.clone()).await;
     let mut sub = bus.subscribe("work").await.unwrap();
@@ -146,9 +134,7 @@ async fn dropped_delivery_redelivers(bus: &dyn Bus) {
 }
 
 async fn dropped_subscription_redelivers(bus: &dyn Bus) {
-    bus.declare(&[spec("work", &["case.*"], 5, 10)])
-        .await
-        .unwrap();
+    bus.declare(&[spec("work", &["case.*"], 5, 10)]).await.unwrap();
     let sent = message("case.reported", b"x");
     publish(bus, sent.clone()).await;
     let mut first = bus.subscribe("work").await.unwrap();
@@ -167,9 +153,7 @@ async fn dropped_subscription_redelivers(bus: &dyn Bus) {
 }
 
 async fn competing_consumers(bus: &dyn Bus) {
-    bus.declare(&[spec("work", &["case.*"], 5, 1)])
-        .await
-        .unwrap();
+    bus.declare(&[spec("work", &["case.*"], 5, 1)]).await.unwrap();
     let mut one = bus.subscribe("work").await.unwrap();
     let mut two = bus.subscribe("work").await.unwrap();
     let sent: Vec<_> = (0..6).map(|_| message("case.reported", b"")).collect();
@@ -198,17 +182,12 @@ async fn competing_consumers(bus: &dyn Bus) {
     seen.sort();
     let mut expected: Vec<_> = sent.into_iter().map(|m| m.message_id).collect();
     expected.sort();
-    assert_eq!(
-        seen, expected,
-        "every message exactly once across consumers"
-    );
+    assert_eq!(seen, expected, "every message exactly once across consumers");
 }
 
 async fn delivery_limit_parks(bus: &dyn Bus) {
     for (queue, limit) in [("work", DELIVERY_LIMIT), ("other", 0)] {
-        bus.declare(&[spec(queue, &[queue], limit, 10)])
-            .await
-            .unwrap();
+        bus.declare(&[spec(queue, &[queue], limit, 10)]).await.unwrap();
         let poison = message(queue, b"poison");
         publish(bus, poison.clone()).await;
         let mut sub = bus.subscribe(queue).await.unwrap();
@@ -231,12 +210,7 @@ async fn delivery_limit_parks(bus: &dyn Bus) {
 }
 
 async fn nack_without_requeue_parks(bus: &dyn Bus) {
-    bus.declare(&[
-        spec("work", &["case.*"], 5, 10),
-        spec("other", &["case.*"], 5, 10),
-    ])
-    .await
-    .unwrap();
+    bus.declare(&[spec("work", &["case.*"], 5, 10), spec("other", &["case.*"], 5, 10)]).await.unwrap();
     publish(bus, message("case.reported", b"bad")).await;
     let mut sub = bus.subscribe("work").await.unwrap();
     let d = next(&mut sub).await;
@@ -247,9 +221,7 @@ async fn nack_without_requeue_parks(bus: &dyn Bus) {
 }
 
 async fn prefetch_bounds_unacked(bus: &dyn Bus) {
-    bus.declare(&[spec("work", &["case.*"], 5, 2)])
-        .await
-        .unwrap();
+    bus.declare(&[spec("work", &["case.*"], 5, 2)]).await.unwrap();
     for _ in 0..4 {
         publish(bus, message("case.reported", b"")).await;
     }
@@ -305,14 +277,7 @@ contract!(
 
 /// Connections named after `prefix`, as `rabbitmqctl` pids.
 async fn broker_connections(prefix: &str) -> Vec<String> {
-    let output = rabbitmqctl(&[
-        "list_connections",
-        "pid",
-        "client_properties",
-        "--quiet",
-        "--no-table-headers",
-    ])
-    .await;
+    let output = rabbitmqctl(&["list_connections", "pid", "client_properties", "--quiet", "--no-table-headers"]).await;
     output
         .lines()
         .filter(|line| line.contains(prefix))
@@ -322,18 +287,12 @@ async fn broker_connections(prefix: &str) -> Vec<String> {
 }
 
 async fn rabbitmqctl(args: &[&str]) -> String {
-    let run = tokio::process::Command::new("rabbitmqctl")
-        .args(args)
-        .output();
+    let run = tokio::process::Command::new("rabbitmqctl").args(args).output();
     let output = tokio::time::timeout(support::WAIT * 3, run)
         .await
         .expect("rabbitmqctl timed out")
         .expect("rabbitmqctl runs (installed, and the test has the rights to use it)");
-    assert!(
-        output.status.success(),
-        "rabbitmqctl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "rabbitmqctl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -344,9 +303,7 @@ async fn rabbitmq_recovers_from_closed_connections() {
     harness
         .run(|bus| async move {
             let bus = &*bus;
-            bus.declare(&[spec("work", &["case.*"], 5, 10)])
-                .await
-                .unwrap();
+            bus.declare(&[spec("work", &["case.*"], 5, 10)]).await.unwrap();
             let mut sub = bus.subscribe("work").await.unwrap();
             let held_message = message("case.reported", b"held");
             publish(bus, held_message.clone()).await;
@@ -354,11 +311,7 @@ async fn rabbitmq_recovers_from_closed_connections() {
             assert!(!held.redelivered);
 
             let before = broker_connections(&prefix).await;
-            assert_eq!(
-                before.len(),
-                2,
-                "a publish and a consume connection: {before:?}"
-            );
+            assert_eq!(before.len(), 2, "a publish and a consume connection: {before:?}");
             for pid in &before {
                 rabbitmqctl(&["close_connection", pid, "reconnect test"]).await;
             }

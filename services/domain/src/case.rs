@@ -69,9 +69,7 @@ pub struct Case {
 impl Case {
     /// Builds a case from its first event. Returns `None` unless that event is `Reported`.
     pub fn from_reported(id: CaseId, event: &Event, at: DateTime<Utc>) -> Option<Case> {
-        let Event::Reported { category, lat, lon, description, urgency, client_ref, grid, reporter } =
-            event
-        else {
+        let Event::Reported { category, lat, lon, description, urgency, client_ref, grid, reporter } = event else {
             return None;
         };
         Some(Case {
@@ -169,8 +167,7 @@ impl Case {
                 self.state = self.resume_to.take().unwrap_or(CaseState::Dispatched);
             }
             Event::ExtensionRequested { minutes, reason } => {
-                self.pending_extension =
-                    Some(PendingExtension { minutes: *minutes, reason: reason.clone() });
+                self.pending_extension = Some(PendingExtension { minutes: *minutes, reason: reason.clone() });
             }
             Event::ExtensionApproved { due_at, .. } => {
                 self.due_at = Some(*due_at);

@@ -20,29 +20,81 @@ pub enum RejectReason {
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     Accept,
-    Reject { reason: RejectReason, #[serde(default)] note: String },
-    MarkDuplicate { master_id: Uuid },
+    Reject {
+        reason: RejectReason,
+        #[serde(default)]
+        note: String,
+    },
+    MarkDuplicate {
+        master_id: Uuid,
+    },
     Register,
-    Dispatch { department: String },
-    Redispatch { department: String, #[serde(default)] reason: String },
+    Dispatch {
+        department: String,
+    },
+    Redispatch {
+        department: String,
+        #[serde(default)]
+        reason: String,
+    },
     Sign,
     Start,
-    Feedback { note: String },
+    Feedback {
+        note: String,
+    },
     RequestVerification,
-    Verify { passed: bool, #[serde(default)] note: String },
-    Close { #[serde(default)] note: String },
-    RequestReturn { reason: String },
-    ApproveReturn { #[serde(default)] note: String },
-    DenyReturn { #[serde(default)] note: String },
-    RequestExtension { minutes: i64, reason: String },
-    ApproveExtension { #[serde(default)] note: String },
-    DenyExtension { #[serde(default)] note: String },
-    Suspend { reason: String },
+    Verify {
+        passed: bool,
+        #[serde(default)]
+        note: String,
+    },
+    Close {
+        #[serde(default)]
+        note: String,
+    },
+    RequestReturn {
+        reason: String,
+    },
+    ApproveReturn {
+        #[serde(default)]
+        note: String,
+    },
+    DenyReturn {
+        #[serde(default)]
+        note: String,
+    },
+    RequestExtension {
+        minutes: i64,
+        reason: String,
+    },
+    ApproveExtension {
+        #[serde(default)]
+        note: String,
+    },
+    DenyExtension {
+        #[serde(default)]
+        note: String,
+    },
+    Suspend {
+        reason: String,
+    },
     Resume,
-    SelfResolve { #[serde(default)] note: String },
-    Reopen { reason: String },
-    Escalate { reason: String, #[serde(default)] to: String },
-    Urge { #[serde(default)] note: String },
+    SelfResolve {
+        #[serde(default)]
+        note: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    Escalate {
+        reason: String,
+        #[serde(default)]
+        to: String,
+    },
+    Urge {
+        #[serde(default)]
+        note: String,
+    },
 }
 
 impl Command {

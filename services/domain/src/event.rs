@@ -20,30 +20,82 @@ pub enum Event {
         reporter: String,
     },
     Accepted,
-    Rejected { reason: RejectReason, note: String },
-    MarkedDuplicate { master_id: Uuid },
+    Rejected {
+        reason: RejectReason,
+        note: String,
+    },
+    MarkedDuplicate {
+        master_id: Uuid,
+    },
     Registered,
-    Dispatched { department: String, due_at: DateTime<Utc> },
-    Redispatched { from: String, to: String, reason: String, due_at: DateTime<Utc> },
+    Dispatched {
+        department: String,
+        due_at: DateTime<Utc>,
+    },
+    Redispatched {
+        from: String,
+        to: String,
+        reason: String,
+        due_at: DateTime<Utc>,
+    },
     Signed,
     Started,
-    FeedbackGiven { note: String },
+    FeedbackGiven {
+        note: String,
+    },
     VerificationRequested,
-    Verified { note: String },
-    VerificationFailed { note: String, rework_count: u32 },
-    Closed { note: String },
-    ReturnRequested { reason: String },
-    ReturnApproved { returned_by: String, note: String },
-    ReturnDenied { note: String },
-    ExtensionRequested { minutes: i64, reason: String },
-    ExtensionApproved { due_at: DateTime<Utc>, note: String },
-    ExtensionDenied { note: String },
-    Suspended { reason: String },
-    Resumed { due_at: Option<DateTime<Utc>> },
-    SelfResolved { note: String },
-    Reopened { reason: String },
-    Escalated { level: u32, to: String, reason: String },
-    Urged { count: u32, note: String },
+    Verified {
+        note: String,
+    },
+    VerificationFailed {
+        note: String,
+        rework_count: u32,
+    },
+    Closed {
+        note: String,
+    },
+    ReturnRequested {
+        reason: String,
+    },
+    ReturnApproved {
+        returned_by: String,
+        note: String,
+    },
+    ReturnDenied {
+        note: String,
+    },
+    ExtensionRequested {
+        minutes: i64,
+        reason: String,
+    },
+    ExtensionApproved {
+        due_at: DateTime<Utc>,
+        note: String,
+    },
+    ExtensionDenied {
+        note: String,
+    },
+    Suspended {
+        reason: String,
+    },
+    Resumed {
+        due_at: Option<DateTime<Utc>>,
+    },
+    SelfResolved {
+        note: String,
+    },
+    Reopened {
+        reason: String,
+    },
+    Escalated {
+        level: u32,
+        to: String,
+        reason: String,
+    },
+    Urged {
+        count: u32,
+        note: String,
+    },
 }
 
 impl Event {

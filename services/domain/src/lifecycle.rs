@@ -33,13 +33,9 @@ pub fn roles_for(cmd: &Command) -> &'static [Role] {
         Command::RequestVerification => &[Dispatcher, System],
         Command::Verify { .. } | Command::SelfResolve { .. } => &[GridWorker],
         Command::Close { .. } => &[ShiftLead],
-        Command::RequestReturn { .. } | Command::RequestExtension { .. } => {
-            &[UnitDispatcher, UnitHandler]
-        }
+        Command::RequestReturn { .. } | Command::RequestExtension { .. } => &[UnitDispatcher, UnitHandler],
         Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ShiftLead, SectionHead],
-        Command::ApproveExtension { .. } | Command::DenyExtension { .. } => {
-            &[ShiftLead, SectionHead, Leader]
-        }
+        Command::ApproveExtension { .. } | Command::DenyExtension { .. } => &[ShiftLead, SectionHead, Leader],
         Command::Suspend { .. } | Command::Resume => &[ShiftLead, SectionHead, Leader],
         Command::Reopen { .. } => &[ShiftLead, Supervisor],
         Command::Escalate { .. } => &[Supervisor, ShiftLead, SectionHead, Leader, System],
@@ -51,9 +47,7 @@ pub fn roles_for(cmd: &Command) -> &'static [Role] {
 pub fn states_for(cmd: &Command) -> &'static [CaseState] {
     match cmd {
         Command::Accept => &[Reported],
-        Command::Reject { .. } | Command::MarkDuplicate { .. } | Command::SelfResolve { .. } => {
-            &[Reported, Accepted]
-        }
+        Command::Reject { .. } | Command::MarkDuplicate { .. } | Command::SelfResolve { .. } => &[Reported, Accepted],
         Command::Register => &[Accepted],
         Command::Dispatch { .. } => &[Registered, Reopened],
         Command::Redispatch { .. } | Command::RequestReturn { .. } => &[Dispatched, Signed],
@@ -63,15 +57,23 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         Command::RequestVerification => &[FeedbackGiven],
         Command::Verify { .. } | Command::Close { .. } => &[FeedbackGiven, Verifying],
         Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ReturnRequested],
-        Command::RequestExtension { .. }
-        | Command::ApproveExtension { .. }
-        | Command::DenyExtension { .. } => &[Signed, InProgress, Rework],
+        Command::RequestExtension { .. } | Command::ApproveExtension { .. } | Command::DenyExtension { .. } => {
+            &[Signed, InProgress, Rework]
+        }
         Command::Suspend { .. } | Command::Urge { .. } => &[Dispatched, Signed, InProgress, Rework],
         Command::Resume => &[Suspended],
         Command::Reopen { .. } => &[Closed],
         Command::Escalate { .. } => &[
-            Registered, Dispatched, Signed, InProgress, FeedbackGiven, Verifying, Rework,
-            ReturnRequested, Suspended, Reopened,
+            Registered,
+            Dispatched,
+            Signed,
+            InProgress,
+            FeedbackGiven,
+            Verifying,
+            Rework,
+            ReturnRequested,
+            Suspended,
+            Reopened,
         ],
     }
 }
@@ -185,10 +187,9 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
             let note = text("note", note, false)?;
             vec![Event::Verified { note }, Event::Closed { note: "verified on site".into() }]
         }
-        Command::Verify { passed: false, note } => vec![Event::VerificationFailed {
-            note: text("note", note, true)?,
-            rework_count: case.rework_count + 1,
-        }],
+        Command::Verify { passed: false, note } => {
+            vec![Event::VerificationFailed { note: text("note", note, true)?, rework_count: case.rework_count + 1 }]
+        }
         Command::Close { note } => vec![Event::Closed { note: text("note", note, true)? }],
         Command::RequestReturn { reason } => {
             vec![Event::ReturnRequested { reason: text("reason", reason, true)? }]
@@ -200,9 +201,7 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
         Command::DenyReturn { note } => vec![Event::ReturnDenied { note: text("note", note, false)? }],
         Command::RequestExtension { minutes, reason } => {
             if !(1..=MAX_EXTENSION_MINUTES).contains(minutes) {
-                return Err(DomainError::Invalid(format!(
-                    "`minutes` must be between 1 and {MAX_EXTENSION_MINUTES}"
-                )));
+                return Err(DomainError::Invalid(format!("`minutes` must be between 1 and {MAX_EXTENSION_MINUTES}")));
             }
             vec![Event::ExtensionRequested { minutes: *minutes, reason: text("reason", reason, true)? }]
         }

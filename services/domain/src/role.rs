@@ -51,13 +51,10 @@ impl Role {
 
     /// Parses an assignable role; `system` is deliberately not parseable from outside.
     pub fn parse(s: &str) -> Result<Role, String> {
-        Role::ASSIGNABLE
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Role::ASSIGNABLE.iter().map(|r| r.as_str()).collect();
-                format!("unknown role `{s}`; expected one of {}", names.join(", "))
-            })
+        Role::ASSIGNABLE.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            let names: Vec<_> = Role::ASSIGNABLE.iter().map(|r| r.as_str()).collect();
+            format!("unknown role `{s}`; expected one of {}", names.join(", "))
+        })
     }
 
     /// Unit roles act only on cases dispatched to one of their `unit:` scopes.
@@ -91,25 +88,19 @@ pub struct Scope {
 
 impl Scope {
     pub fn parse(s: &str) -> Result<Scope, String> {
-        let (kind, code) = s
-            .split_once(':')
-            .ok_or_else(|| format!("scope `{s}` must look like KIND:CODE"))?;
+        let (kind, code) = s.split_once(':').ok_or_else(|| format!("scope `{s}` must look like KIND:CODE"))?;
         let kind = match kind {
             "grid" => ScopeKind::Grid,
             "unit" => ScopeKind::Unit,
             "street" => ScopeKind::Street,
             "district" => ScopeKind::District,
             other => {
-                return Err(format!(
-                    "unknown scope kind `{other}`; expected grid, unit, street or district"
-                ));
+                return Err(format!("unknown scope kind `{other}`; expected grid, unit, street or district"));
             }
         };
         let valid = !code.is_empty()
             && code.len() <= 64
-            && code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid {
             return Err(format!("scope code `{code}` must be 1-64 letters, digits, - or _"));
         }
@@ -172,9 +163,7 @@ impl Actor {
             return false;
         }
         if role.is_unit_role() {
-            return department.is_some_and(|d| {
-                self.scopes.iter().any(|s| s.kind == ScopeKind::Unit && s.code == d)
-            });
+            return department.is_some_and(|d| self.scopes.iter().any(|s| s.kind == ScopeKind::Unit && s.code == d));
         }
         let mut area = self.scopes.iter().filter(|s| s.kind != ScopeKind::Unit).peekable();
         if area.peek().is_none() {

@@ -70,18 +70,12 @@ impl CaseState {
 
     /// Terminal states take no further work (a closed case can still be reopened by command).
     pub fn is_open(self) -> bool {
-        !matches!(
-            self,
-            CaseState::Rejected | CaseState::Duplicate | CaseState::SelfResolved | CaseState::Closed
-        )
+        !matches!(self, CaseState::Rejected | CaseState::Duplicate | CaseState::SelfResolved | CaseState::Closed)
     }
 
     /// States in which a department holds the case and its handling clock runs.
     pub fn is_with_department(self) -> bool {
-        matches!(
-            self,
-            CaseState::Dispatched | CaseState::Signed | CaseState::InProgress | CaseState::Rework
-        )
+        matches!(self, CaseState::Dispatched | CaseState::Signed | CaseState::InProgress | CaseState::Rework)
     }
 }
 

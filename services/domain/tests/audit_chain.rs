@@ -7,9 +7,7 @@ use chrono::Duration;
 use common::*;
 use gridflow_domain::CaseState::{self, *};
 use gridflow_domain::Event;
-use gridflow_domain::audit::{
-    AuditRecord, GENESIS, Transition, canonical, chain_hash, verify_chain,
-};
+use gridflow_domain::audit::{AuditRecord, GENESIS, Transition, canonical, chain_hash, verify_chain};
 use uuid::Uuid;
 
 fn transitions() -> Vec<Transition> {
@@ -18,10 +16,7 @@ fn transitions() -> Vec<Transition> {
         (Event::Accepted, Some(Reported), Accepted),
         (Event::Registered, Some(Accepted), Registered),
         (
-            Event::Dispatched {
-                department: DEPT.into(),
-                due_at: t0() + Duration::hours(5),
-            },
+            Event::Dispatched { department: DEPT.into(), due_at: t0() + Duration::hours(5) },
             Some(Registered),
             Dispatched,
         ),
@@ -49,12 +44,7 @@ fn chain(ts: &[Transition]) -> Vec<AuditRecord> {
         .map(|t| {
             let payload = canonical(t);
             let hash = chain_hash(&prev, &payload);
-            let r = AuditRecord {
-                seq: t.seq,
-                prev_hash: prev.clone(),
-                hash: hash.clone(),
-                payload,
-            };
+            let r = AuditRecord { seq: t.seq, prev_hash: prev.clone(), hash: hash.clone(), payload };
             prev = hash;
             r
         })
@@ -74,11 +64,7 @@ fn a_correct_chain_verifies() {
     }
     for r in &records {
         assert_eq!(r.hash.len(), 64);
-        assert!(
-            r.hash
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-        );
+        assert!(r.hash.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 }
 
@@ -87,12 +73,7 @@ fn a_modified_payload_is_caught_at_its_seq() {
     for i in 0..5 {
         let mut records = chain(&transitions());
         records[i].payload = records[i].payload.replace_bytes(b"user:op", b"user:xx");
-        assert_eq!(
-            verify_chain(&records),
-            Err(i as i64 + 1),
-            "record {}",
-            i + 1
-        );
+        assert_eq!(verify_chain(&records), Err(i as i64 + 1), "record {}", i + 1);
     }
 }
 
@@ -107,11 +88,7 @@ fn a_rehashed_forgery_is_caught_at_the_next_record() {
 #[test]
 fn a_modified_hash_or_prev_hash_is_caught() {
     let mut records = chain(&transitions());
-    let flipped = if records[1].hash.starts_with('0') {
-        "1"
-    } else {
-        "0"
-    };
+    let flipped = if records[1].hash.starts_with('0') { "1" } else { "0" };
     records[1].hash.replace_range(0..1, flipped);
     assert_eq!(verify_chain(&records), Err(2));
 
@@ -137,12 +114,7 @@ fn a_removed_record_is_caught() {
     for i in 0..4 {
         let mut records = chain(&transitions());
         records.remove(i);
-        assert_eq!(
-            verify_chain(&records),
-            Err(i as i64 + 1),
-            "removed record {}",
-            i + 1
-        );
+        assert_eq!(verify_chain(&records), Err(i as i64 + 1), "removed record {}", i + 1);
     }
     // Renumbering after a removal does not help: the prev hash no longer links.
     let mut records = chain(&transitions());
@@ -176,89 +148,31 @@ fn canonical_is_deterministic_and_sensitive_to_every_field() {
     assert_eq!(canonical(&base), canonical(&base));
 
     let variants: Vec<(&str, Transition)> = vec![
-        (
-            "case_id",
-            Transition {
-                case_id: Uuid::from_u128(2),
-                ..base.clone()
-            },
-        ),
-        (
-            "seq",
-            Transition {
-                seq: 5,
-                ..base.clone()
-            },
-        ),
-        (
-            "actor",
-            Transition {
-                actor: "user:other".into(),
-                ..base.clone()
-            },
-        ),
-        (
-            "at (1 ms)",
-            Transition {
-                at: base.at + Duration::milliseconds(1),
-                ..base.clone()
-            },
-        ),
-        (
-            "from_state",
-            Transition {
-                from_state: Some(Reopened),
-                ..base.clone()
-            },
-        ),
-        (
-            "from_state none",
-            Transition {
-                from_state: None,
-                ..base.clone()
-            },
-        ),
-        (
-            "to_state",
-            Transition {
-                to_state: Signed,
-                ..base.clone()
-            },
-        ),
+        ("case_id", Transition { case_id: Uuid::from_u128(2), ..base.clone() }),
+        ("seq", Transition { seq: 5, ..base.clone() }),
+        ("actor", Transition { actor: "user:other".into(), ..base.clone() }),
+        ("at (1 ms)", Transition { at: base.at + Duration::milliseconds(1), ..base.clone() }),
+        ("from_state", Transition { from_state: Some(Reopened), ..base.clone() }),
+        ("from_state none", Transition { from_state: None, ..base.clone() }),
+        ("to_state", Transition { to_state: Signed, ..base.clone() }),
         (
             "event payload",
             Transition {
-                event: Event::Dispatched {
-                    department: OTHER_DEPT.into(),
-                    due_at: t0() + Duration::hours(5),
-                },
+                event: Event::Dispatched { department: OTHER_DEPT.into(), due_at: t0() + Duration::hours(5) },
                 ..base.clone()
             },
         ),
         (
             "event due_at",
             Transition {
-                event: Event::Dispatched {
-                    department: DEPT.into(),
-                    due_at: t0() + Duration::hours(6),
-                },
+                event: Event::Dispatched { department: DEPT.into(), due_at: t0() + Duration::hours(6) },
                 ..base.clone()
             },
         ),
-        (
-            "event kind",
-            Transition {
-                event: Event::Signed,
-                ..base.clone()
-            },
-        ),
+        ("event kind", Transition { event: Event::Signed, ..base.clone() }),
     ];
     for (what, t) in &variants {
-        assert_ne!(
-            canonical(t),
-            canonical(&base),
-            "{what} must change the canonical bytes"
-        );
+        assert_ne!(canonical(t), canonical(&base), "{what} must change the canonical bytes");
     }
 }
 

@@ -166,10 +166,7 @@ fn representatives_cover_every_command_variant() {
     let mut seen = HashSet::new();
     for (state, label, _, _) in ALLOWED {
         assert!(labels.contains(label), "unknown label {label}");
-        assert!(
-            seen.insert((*state, *label)),
-            "duplicate row ({state}, {label})"
-        );
+        assert!(seen.insert((*state, *label)), "duplicate row ({state}, {label})");
     }
 }
 
@@ -181,26 +178,16 @@ fn every_state_command_pair_matches_the_table() {
         for (label, name, cmd) in commands() {
             let mut case = case_in(state);
             // Give approve/deny a pending extension everywhere, so only the state decides.
-            if matches!(
-                cmd,
-                Command::ApproveExtension { .. } | Command::DenyExtension { .. }
-            ) {
+            if matches!(cmd, Command::ApproveExtension { .. } | Command::DenyExtension { .. }) {
                 case.pending_extension = pending(90);
             }
             let got = decide(&case, &cmd, &actor, ctx());
-            let row = ALLOWED
-                .iter()
-                .find(|(s, l, _, _)| *s == state && *l == label);
+            let row = ALLOWED.iter().find(|(s, l, _, _)| *s == state && *l == label);
             match row {
                 Some((_, _, want_kinds, want_next)) => {
                     allowed_seen += 1;
-                    let events =
-                        got.unwrap_or_else(|e| panic!("({state}, {label}) refused: {e:?}"));
-                    assert_eq!(
-                        kinds(&events),
-                        want_kinds.to_vec(),
-                        "events of ({state}, {label})"
-                    );
+                    let events = got.unwrap_or_else(|e| panic!("({state}, {label}) refused: {e:?}"));
+                    assert_eq!(kinds(&events), want_kinds.to_vec(), "events of ({state}, {label})");
                     let version = case.version;
                     apply_all(&mut case, &events, now());
                     assert_eq!(case.state, *want_next, "next state of ({state}, {label})");
@@ -209,10 +196,7 @@ fn every_state_command_pair_matches_the_table() {
                 }
                 None => assert_eq!(
                     got,
-                    Err(DomainError::InvalidTransition {
-                        state,
-                        action: name
-                    }),
+                    Err(DomainError::InvalidTransition { state, action: name }),
                     "({state}, {label}) must be refused"
                 ),
             }
@@ -224,39 +208,22 @@ fn every_state_command_pair_matches_the_table() {
 #[test]
 fn request_extension_is_refused_while_one_is_pending() {
     let actor = super_actor();
-    let cmd = Command::RequestExtension {
-        minutes: 30,
-        reason: "more parts".into(),
-    };
+    let cmd = Command::RequestExtension { minutes: 30, reason: "more parts".into() };
     for state in [Signed, InProgress, Rework] {
         let mut case = case_in(state);
         case.pending_extension = pending(90);
         assert_eq!(
             decide(&case, &cmd, &actor, ctx()),
-            Err(DomainError::InvalidTransition {
-                state,
-                action: "request_extension"
-            })
+            Err(DomainError::InvalidTransition { state, action: "request_extension" })
         );
         // Once the pending one is decided, a new request is accepted again.
-        let denied = decide(
-            &case,
-            &Command::DenyExtension {
-                note: String::new(),
-            },
-            &actor,
-            ctx(),
-        )
-        .unwrap();
+        let denied = decide(&case, &Command::DenyExtension { note: String::new() }, &actor, ctx()).unwrap();
         apply_all(&mut case, &denied, now());
         assert_eq!(case.pending_extension, None);
         let events = decide(&case, &cmd, &actor, ctx()).unwrap();
         assert_eq!(kinds(&events), ["extension_requested"]);
         apply_all(&mut case, &events, now());
-        let p = case
-            .pending_extension
-            .as_ref()
-            .map(|p| (p.minutes, p.reason.as_str()));
+        let p = case.pending_extension.as_ref().map(|p| (p.minutes, p.reason.as_str()));
         assert_eq!(p, Some((30, "more parts")));
     }
 }
@@ -264,28 +231,18 @@ fn request_extension_is_refused_while_one_is_pending() {
 #[test]
 fn approve_and_deny_extension_are_refused_when_none_is_pending() {
     let actor = super_actor();
-    let approve = Command::ApproveExtension {
-        note: String::new(),
-    };
-    let deny = Command::DenyExtension {
-        note: String::new(),
-    };
+    let approve = Command::ApproveExtension { note: String::new() };
+    let deny = Command::DenyExtension { note: String::new() };
     for state in [Signed, InProgress, Rework] {
         let case = case_in(state);
         assert_eq!(case.pending_extension, None);
         assert_eq!(
             decide(&case, &approve, &actor, ctx()),
-            Err(DomainError::InvalidTransition {
-                state,
-                action: "approve_extension"
-            })
+            Err(DomainError::InvalidTransition { state, action: "approve_extension" })
         );
         assert_eq!(
             decide(&case, &deny, &actor, ctx()),
-            Err(DomainError::InvalidTransition {
-                state,
-                action: "deny_extension"
-            })
+            Err(DomainError::InvalidTransition { state, action: "deny_extension" })
         );
     }
 }
@@ -296,37 +253,14 @@ fn a_pending_extension_does_not_block_other_commands() {
     let mut case = case_in(InProgress);
     case.pending_extension = pending(60);
     for (cmd, want) in [
-        (
-            Command::Urge {
-                note: String::new(),
-            },
-            "urged",
-        ),
-        (
-            Command::Suspend {
-                reason: "storm".into(),
-            },
-            "suspended",
-        ),
-        (
-            Command::Feedback {
-                note: "done".into(),
-            },
-            "feedback_given",
-        ),
+        (Command::Urge { note: String::new() }, "urged"),
+        (Command::Suspend { reason: "storm".into() }, "suspended"),
+        (Command::Feedback { note: "done".into() }, "feedback_given"),
     ] {
         assert_eq!(kinds(&decide(&case, &cmd, &actor, ctx()).unwrap()), [want]);
     }
     // Feedback closes the unit's part of the work, so the pending request lapses.
-    let events = decide(
-        &case,
-        &Command::Feedback {
-            note: "done".into(),
-        },
-        &actor,
-        ctx(),
-    )
-    .unwrap();
+    let events = decide(&case, &Command::Feedback { note: "done".into() }, &actor, ctx()).unwrap();
     apply_all(&mut case, &events, now());
     assert_eq!(case.pending_extension, None);
 }
@@ -336,23 +270,11 @@ fn request_extension_minutes_are_bounded() {
     let actor = super_actor();
     let case = case_in(Signed);
     for bad in [0, -5, 60 * 24 * 90 + 1] {
-        let cmd = Command::RequestExtension {
-            minutes: bad,
-            reason: "x".into(),
-        };
-        assert!(
-            matches!(
-                decide(&case, &cmd, &actor, ctx()),
-                Err(DomainError::Invalid(_))
-            ),
-            "{bad} minutes"
-        );
+        let cmd = Command::RequestExtension { minutes: bad, reason: "x".into() };
+        assert!(matches!(decide(&case, &cmd, &actor, ctx()), Err(DomainError::Invalid(_))), "{bad} minutes");
     }
     for ok in [1, 60 * 24 * 90] {
-        let cmd = Command::RequestExtension {
-            minutes: ok,
-            reason: "x".into(),
-        };
+        let cmd = Command::RequestExtension { minutes: ok, reason: "x".into() };
         assert!(decide(&case, &cmd, &actor, ctx()).is_ok(), "{ok} minutes");
     }
 }

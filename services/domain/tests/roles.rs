@@ -44,10 +44,7 @@ fn policy() -> Vec<(Command, CaseState, &'static [Role])> {
 
 fn fixture(cmd: &Command, state: CaseState) -> gridflow_domain::Case {
     let mut case = case_in(state);
-    if matches!(
-        cmd,
-        Command::ApproveExtension { .. } | Command::DenyExtension { .. }
-    ) {
+    if matches!(cmd, Command::ApproveExtension { .. } | Command::DenyExtension { .. }) {
         case.pending_extension = pending(45);
     }
     case
@@ -67,12 +64,7 @@ fn each_single_role_actor_is_allowed_exactly_by_the_policy() {
                 let events = got.unwrap_or_else(|e| panic!("{role} {}: {e:?}", cmd.name()));
                 assert!(!events.is_empty());
             } else {
-                assert_eq!(
-                    got,
-                    Err(DomainError::Forbidden { action: cmd.name() }),
-                    "{role} must not {}",
-                    cmd.name()
-                );
+                assert_eq!(got, Err(DomainError::Forbidden { action: cmd.name() }), "{role} must not {}", cmd.name());
             }
         }
     }

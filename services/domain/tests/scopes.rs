@@ -14,10 +14,7 @@ fn unit_roles_act_only_for_their_own_department() {
     let case = case_in(Dispatched);
     for role in [UnitDispatcher, UnitHandler] {
         let own = actor("u", &[role], &["unit:sanitation"]);
-        assert_eq!(
-            kinds(&decide(&case, &sign, &own, ctx()).unwrap()),
-            ["signed"]
-        );
+        assert_eq!(kinds(&decide(&case, &sign, &own, ctx()).unwrap()), ["signed"]);
         for scopes in [
             &["unit:roads"][..],
             &[][..],
@@ -26,11 +23,7 @@ fn unit_roles_act_only_for_their_own_department() {
             &["unit:sanitation2"][..],
         ] {
             let other = actor("u", &[role], scopes);
-            assert_eq!(
-                decide(&case, &sign, &other, ctx()),
-                Err(DomainError::OutOfScope),
-                "{scopes:?}"
-            );
+            assert_eq!(decide(&case, &sign, &other, ctx()), Err(DomainError::OutOfScope), "{scopes:?}");
         }
         let several = actor("u", &[role], &["unit:roads", "unit:sanitation"]);
         assert!(decide(&case, &sign, &several, ctx()).is_ok());
@@ -40,19 +33,13 @@ fn unit_roles_act_only_for_their_own_department() {
     moved.department = Some(OTHER_DEPT.into());
     let old = actor("u", &[UnitHandler], &["unit:sanitation"]);
     let new = actor("u", &[UnitHandler], &["unit:roads"]);
-    assert_eq!(
-        decide(&moved, &sign, &old, ctx()),
-        Err(DomainError::OutOfScope)
-    );
+    assert_eq!(decide(&moved, &sign, &old, ctx()), Err(DomainError::OutOfScope));
     assert!(decide(&moved, &sign, &new, ctx()).is_ok());
 }
 
 #[test]
 fn grid_worker_needs_an_area_scope_covering_the_case_grid() {
-    let verify = Command::Verify {
-        passed: true,
-        note: String::new(),
-    };
+    let verify = Command::Verify { passed: true, note: String::new() };
     let case = case_in(Verifying);
     let cases: &[(&[&str], bool)] = &[
         (&["grid:110101001001001"], true),
@@ -79,17 +66,12 @@ fn grid_worker_needs_an_area_scope_covering_the_case_grid() {
     let mut gridless = case_in(Verifying);
     gridless.grid = None;
     let gw = actor("gw", &[GridWorker], &["district:110101"]);
-    assert_eq!(
-        decide(&gridless, &verify, &gw, ctx()),
-        Err(DomainError::OutOfScope)
-    );
+    assert_eq!(decide(&gridless, &verify, &gw, ctx()), Err(DomainError::OutOfScope));
 }
 
 #[test]
 fn centre_roles_are_city_wide_unless_area_scoped() {
-    let dispatch = Command::Dispatch {
-        department: DEPT.into(),
-    };
+    let dispatch = Command::Dispatch { department: DEPT.into() };
     let mut far = case_in(Registered);
     far.grid = Some("120202003004005".into());
     let near = case_in(Registered);
@@ -103,22 +85,13 @@ fn centre_roles_are_city_wide_unless_area_scoped() {
 
     let street = actor("d", &[Dispatcher], &["street:110101001"]);
     assert!(decide(&near, &dispatch, &street, ctx()).is_ok());
-    assert_eq!(
-        decide(&far, &dispatch, &street, ctx()),
-        Err(DomainError::OutOfScope)
-    );
+    assert_eq!(decide(&far, &dispatch, &street, ctx()), Err(DomainError::OutOfScope));
     let mut next_street = case_in(Registered);
     next_street.grid = Some("110101002001001".into());
-    assert_eq!(
-        decide(&next_street, &dispatch, &street, ctx()),
-        Err(DomainError::OutOfScope)
-    );
+    assert_eq!(decide(&next_street, &dispatch, &street, ctx()), Err(DomainError::OutOfScope));
     let mut gridless = case_in(Registered);
     gridless.grid = None;
-    assert_eq!(
-        decide(&gridless, &dispatch, &street, ctx()),
-        Err(DomainError::OutOfScope)
-    );
+    assert_eq!(decide(&gridless, &dispatch, &street, ctx()), Err(DomainError::OutOfScope));
     assert!(decide(&gridless, &dispatch, &city, ctx()).is_ok());
 }
 
@@ -138,15 +111,7 @@ fn new_report() -> NewReport {
 fn report_produces_a_reported_event_for_the_actor() {
     let op = actor("user:op", &[IntakeOperator], &[]);
     let ev = report(&new_report(), &op).unwrap();
-    let gridflow_domain::Event::Reported {
-        category,
-        description,
-        reporter,
-        urgency,
-        grid,
-        ..
-    } = ev
-    else {
+    let gridflow_domain::Event::Reported { category, description, reporter, urgency, grid, .. } = ev else {
         panic!("expected Reported, got {ev:?}");
     };
     assert_eq!(category, "litter");
@@ -164,11 +129,7 @@ fn report_is_limited_to_reporting_roles() {
         if matches!(role, GridWorker | IntakeOperator | Dispatcher) {
             assert!(got.is_ok(), "{role}: {got:?}");
         } else {
-            assert_eq!(
-                got,
-                Err(DomainError::Forbidden { action: "report" }),
-                "{role}"
-            );
+            assert_eq!(got, Err(DomainError::Forbidden { action: "report" }), "{role}");
         }
     }
 }
@@ -182,10 +143,7 @@ fn report_scope_for_grid_workers_and_scoped_centre_roles() {
     assert_eq!(report(&r, &unscoped), Err(DomainError::OutOfScope));
     let inside = actor("gw", &[GridWorker], &["grid:110101001001001"]);
     assert!(report(&r, &inside).is_ok());
-    let no_grid = NewReport {
-        grid: None,
-        ..new_report()
-    };
+    let no_grid = NewReport { grid: None, ..new_report() };
     assert_eq!(report(&no_grid, &inside), Err(DomainError::OutOfScope));
     let op_elsewhere = actor("op", &[IntakeOperator], &["district:120202"]);
     assert_eq!(report(&r, &op_elsewhere), Err(DomainError::OutOfScope));
@@ -196,10 +154,7 @@ fn report_scope_for_grid_workers_and_scoped_centre_roles() {
 fn report_rejects_invalid_input() {
     let op = actor("user:op", &[IntakeOperator], &[]);
     let invalid = |r: NewReport, what: &str| {
-        assert!(
-            matches!(report(&r, &op), Err(DomainError::Invalid(_))),
-            "{what}"
-        );
+        assert!(matches!(report(&r, &op), Err(DomainError::Invalid(_))), "{what}");
     };
     for (lat, lon) in [
         (f64::NAN, 116.4),
@@ -211,81 +166,21 @@ fn report_rejects_invalid_input() {
         (39.9, 180.0001),
         (39.9, -181.0),
     ] {
-        invalid(
-            NewReport {
-                lat,
-                lon,
-                ..new_report()
-            },
-            &format!("lat {lat} lon {lon}"),
-        );
+        invalid(NewReport { lat, lon, ..new_report() }, &format!("lat {lat} lon {lon}"));
     }
     for (lat, lon) in [(90.0, 180.0), (-90.0, -180.0), (0.0, 0.0)] {
-        assert!(
-            report(
-                &NewReport {
-                    lat,
-                    lon,
-                    ..new_report()
-                },
-                &op
-            )
-            .is_ok(),
-            "{lat},{lon}"
-        );
+        assert!(report(&NewReport { lat, lon, ..new_report() }, &op).is_ok(), "{lat},{lon}");
     }
-    invalid(
-        NewReport {
-            description: String::new(),
-            ..new_report()
-        },
-        "empty description",
-    );
-    invalid(
-        NewReport {
-            description: " \n\t ".into(),
-            ..new_report()
-        },
-        "blank description",
-    );
-    invalid(
-        NewReport {
-            description: "x".repeat(2001),
-            ..new_report()
-        },
-        "long description",
-    );
-    let max = NewReport {
-        description: "é".repeat(2000),
-        ..new_report()
-    };
-    assert!(
-        report(&max, &op).is_ok(),
-        "2000 characters (not bytes) is the limit"
-    );
+    invalid(NewReport { description: String::new(), ..new_report() }, "empty description");
+    invalid(NewReport { description: " \n\t ".into(), ..new_report() }, "blank description");
+    invalid(NewReport { description: "x".repeat(2001), ..new_report() }, "long description");
+    let max = NewReport { description: "é".repeat(2000), ..new_report() };
+    assert!(report(&max, &op).is_ok(), "2000 characters (not bytes) is the limit");
     for bad in ["", "litter bin", "litter/bin", "垃圾", &"a".repeat(65)] {
-        invalid(
-            NewReport {
-                category: bad.into(),
-                ..new_report()
-            },
-            &format!("category {bad:?}"),
-        );
+        invalid(NewReport { category: bad.into(), ..new_report() }, &format!("category {bad:?}"));
     }
-    invalid(
-        NewReport {
-            client_ref: Some(" ".into()),
-            ..new_report()
-        },
-        "blank client_ref",
-    );
-    invalid(
-        NewReport {
-            client_ref: Some("r".repeat(2001)),
-            ..new_report()
-        },
-        "long client_ref",
-    );
+    invalid(NewReport { client_ref: Some(" ".into()), ..new_report() }, "blank client_ref");
+    invalid(NewReport { client_ref: Some("r".repeat(2001)), ..new_report() }, "long client_ref");
 }
 
 #[test]
@@ -294,57 +189,16 @@ fn command_text_is_validated() {
     let long = "x".repeat(2001);
     let bad: Vec<(Command, CaseState)> = vec![
         (Command::Feedback { note: "  ".into() }, InProgress),
-        (
-            Command::Close {
-                note: String::new(),
-            },
-            FeedbackGiven,
-        ),
-        (
-            Command::Suspend {
-                reason: long.clone(),
-            },
-            InProgress,
-        ),
-        (
-            Command::Reject {
-                reason: RejectReason::Untrue,
-                note: long.clone(),
-            },
-            Reported,
-        ),
-        (
-            Command::Dispatch {
-                department: "no such/unit".into(),
-            },
-            Registered,
-        ),
-        (
-            Command::Dispatch {
-                department: String::new(),
-            },
-            Registered,
-        ),
-        (
-            Command::Verify {
-                passed: false,
-                note: String::new(),
-            },
-            Verifying,
-        ),
-        (
-            Command::Escalate {
-                reason: String::new(),
-                to: String::new(),
-            },
-            Dispatched,
-        ),
+        (Command::Close { note: String::new() }, FeedbackGiven),
+        (Command::Suspend { reason: long.clone() }, InProgress),
+        (Command::Reject { reason: RejectReason::Untrue, note: long.clone() }, Reported),
+        (Command::Dispatch { department: "no such/unit".into() }, Registered),
+        (Command::Dispatch { department: String::new() }, Registered),
+        (Command::Verify { passed: false, note: String::new() }, Verifying),
+        (Command::Escalate { reason: String::new(), to: String::new() }, Dispatched),
     ];
     for (cmd, state) in bad {
         let got = decide(&case_in(state), &cmd, &all, ctx());
-        assert!(
-            matches!(got, Err(DomainError::Invalid(_))),
-            "{cmd:?}: {got:?}"
-        );
+        assert!(matches!(got, Err(DomainError::Invalid(_))), "{cmd:?}: {got:?}");
     }
 }

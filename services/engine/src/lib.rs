@@ -34,11 +34,6 @@ pub fn topology() -> Vec<QueueSpec> {
             delivery_limit: 5,
             prefetch: 32,
         },
-        QueueSpec {
-            name: PROJECTOR_QUEUE.into(),
-            bindings: vec!["case.#".into()],
-            delivery_limit: 5,
-            prefetch: 64,
-        },
+        QueueSpec { name: PROJECTOR_QUEUE.into(), bindings: vec!["case.#".into()], delivery_limit: 5, prefetch: 64 },
     ]
 }

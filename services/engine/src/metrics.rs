@@ -20,10 +20,8 @@ impl Metrics {
     /// would be a programming error caught by the first test run.
     pub fn new() -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new_custom(Some("gridflow".into()), None)?;
-        let transitions = IntCounterVec::new(
-            Opts::new("transitions_total", "Recorded case transitions by event kind"),
-            &["kind"],
-        )?;
+        let transitions =
+            IntCounterVec::new(Opts::new("transitions_total", "Recorded case transitions by event kind"), &["kind"])?;
         let outbox_backlog = IntGauge::new("outbox_backlog", "Outbox messages not yet confirmed by the bus")?;
         let published = IntCounter::new("outbox_published_total", "Outbox messages confirmed by the bus")?;
         let publish_failures =

@@ -39,7 +39,11 @@ pub fn plan(reference: &ReferenceData, case: &Case) -> Vec<Command> {
 }
 
 /// Routes one case; `Ok(None)` when it was already routed.
-pub async fn route_case(service: &CaseService, id: Uuid, inbox: Option<InboxMark>) -> Result<Option<Case>, ServiceError> {
+pub async fn route_case(
+    service: &CaseService,
+    id: Uuid,
+    inbox: Option<InboxMark>,
+) -> Result<Option<Case>, ServiceError> {
     let reference = service.reference.get();
     let routed = service.act_as_system(id, inbox, |case| plan(&reference, case)).await?;
     if let Some(case) = &routed {

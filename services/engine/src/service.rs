@@ -119,7 +119,12 @@ impl CaseService {
         }
     }
 
-    fn idempotency_record(actor: &Actor, idem: &Option<Idempotency>, case: &Case, respond: Responder) -> Option<IdempotentResponse> {
+    fn idempotency_record(
+        actor: &Actor,
+        idem: &Option<Idempotency>,
+        case: &Case,
+        respond: Responder,
+    ) -> Option<IdempotentResponse> {
         idem.as_ref().map(|i| {
             let (status, body) = respond(case);
             IdempotentResponse {
@@ -287,7 +292,12 @@ impl CaseService {
 
     /// Applies commands as Gridflow itself, in one commit, marking `inbox` as processed in the same
     /// transaction. Returns `None` if `plan` decided there is nothing to do.
-    pub async fn act_as_system<F>(&self, id: Uuid, inbox: Option<InboxMark>, plan: F) -> Result<Option<Case>, ServiceError>
+    pub async fn act_as_system<F>(
+        &self,
+        id: Uuid,
+        inbox: Option<InboxMark>,
+        plan: F,
+    ) -> Result<Option<Case>, ServiceError>
     where
         F: Fn(&Case) -> Vec<Command> + Send + Sync,
     {

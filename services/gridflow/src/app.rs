@@ -41,7 +41,11 @@ async fn open_bus(cfg: &Config) -> anyhow::Result<Arc<dyn Bus>> {
         BusConfig::Memory => Arc::new(MemoryBus::new()),
         BusConfig::Amqp(url) => {
             let amqp = AmqpConfig { url: url.clone(), prefix: cfg.namespace.clone() };
-            Arc::new(AmqpBus::connect(amqp).await.with_context(|| format!("GRIDFLOW_AMQP_URL: cannot connect to {}", redact(url)))?)
+            Arc::new(
+                AmqpBus::connect(amqp)
+                    .await
+                    .with_context(|| format!("GRIDFLOW_AMQP_URL: cannot connect to {}", redact(url)))?,
+            )
         }
     })
 }
@@ -51,7 +55,11 @@ async fn open_live(cfg: &Config) -> anyhow::Result<Arc<dyn LiveState>> {
         LiveConfig::Memory => Arc::new(MemoryLive::new()),
         LiveConfig::Redis(url) => {
             let redis = RedisConfig { url: url.clone(), prefix: cfg.namespace.clone() };
-            Arc::new(RedisLive::connect(redis).await.with_context(|| format!("GRIDFLOW_REDIS_URL: cannot connect to {}", redact(url)))?)
+            Arc::new(
+                RedisLive::connect(redis)
+                    .await
+                    .with_context(|| format!("GRIDFLOW_REDIS_URL: cannot connect to {}", redact(url)))?,
+            )
         }
     })
 }

@@ -18,14 +18,21 @@ fn parse_identity(roles: &[String], scopes: &[String]) -> anyhow::Result<(Vec<Ro
 }
 
 fn valid_name(name: &str) -> anyhow::Result<()> {
-    let ok = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let ok =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     if !ok {
         bail!("name `{name}` must be 1-64 letters, digits, '-', '_' or '.'");
     }
     Ok(())
 }
 
-pub async fn user_add(cfg: &Config, name: &str, roles: &[String], scopes: &[String], password_stdin: bool) -> anyhow::Result<()> {
+pub async fn user_add(
+    cfg: &Config,
+    name: &str,
+    roles: &[String],
+    scopes: &[String],
+    password_stdin: bool,
+) -> anyhow::Result<()> {
     valid_name(name)?;
     let (roles, scopes) = parse_identity(roles, scopes)?;
     if !password_stdin {
@@ -76,7 +83,11 @@ pub async fn audit_verify(cfg: &Config, case: &str) -> anyhow::Result<()> {
     }
     match verify_chain(&records) {
         Ok(()) => {
-            println!("case {id}: {} audit records, chain intact, head {}", records.len(), records[records.len() - 1].hash);
+            println!(
+                "case {id}: {} audit records, chain intact, head {}",
+                records.len(),
+                records[records.len() - 1].hash
+            );
             Ok(())
         }
         Err(seq) => bail!("case {id}: audit chain BROKEN at record {seq}"),

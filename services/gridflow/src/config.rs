@@ -74,7 +74,9 @@ impl Config {
             None => StoreConfig::Sqlite("sqlite://gridflow.db?mode=rwc".into()),
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => StoreConfig::Postgres(u),
             Some(u) if u.starts_with("sqlite:") => StoreConfig::Sqlite(u),
-            Some(u) => return Err(bad("GRIDFLOW_DATABASE_URL", format!("`{u}` must start with postgres:// or sqlite:"))),
+            Some(u) => {
+                return Err(bad("GRIDFLOW_DATABASE_URL", format!("`{u}` must start with postgres:// or sqlite:")));
+            }
         };
         let bus = match get("GRIDFLOW_AMQP_URL") {
             None => BusConfig::Memory,
@@ -90,7 +92,10 @@ impl Config {
         if !shared && (bus != BusConfig::Memory || live != LiveConfig::Memory) {
             // An in-process SQLite store cannot be shared, so a shared broker or Redis would mix
             // state from unrelated stores.
-            return Err(bad("GRIDFLOW_DATABASE_URL", "RabbitMQ or Redis need a shared Postgres store; set a postgres:// URL"));
+            return Err(bad(
+                "GRIDFLOW_DATABASE_URL",
+                "RabbitMQ or Redis need a shared Postgres store; set a postgres:// URL",
+            ));
         }
         let listen = get("GRIDFLOW_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen = listen
@@ -100,7 +105,10 @@ impl Config {
             Some(s) if s.len() >= 32 => s.into_bytes(),
             Some(_) => return Err(bad("GRIDFLOW_JWT_SECRET", "must be at least 32 characters")),
             None if shared => {
-                return Err(bad("GRIDFLOW_JWT_SECRET", "is required with Postgres so that all replicas accept each other's tokens"));
+                return Err(bad(
+                    "GRIDFLOW_JWT_SECRET",
+                    "is required with Postgres so that all replicas accept each other's tokens",
+                ));
             }
             None => random_secret(),
         };
@@ -111,7 +119,8 @@ impl Config {
             })?,
         };
         let namespace = get("GRIDFLOW_NAMESPACE").unwrap_or_else(|| "gridflow".into());
-        let ns_ok = namespace.len() <= 64 && namespace.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let ns_ok =
+            namespace.len() <= 64 && namespace.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !ns_ok {
             return Err(bad("GRIDFLOW_NAMESPACE", "must be at most 64 letters, digits, - or _"));
         }

@@ -136,7 +136,9 @@ async fn main() -> ExitCode {
         Cmd::User { command: UserCmd::Add { name, roles, scopes, password_stdin } } => {
             cli::user_add(&cfg, &name, &roles, &scopes, password_stdin).await
         }
-        Cmd::Apikey { command: ApikeyCmd::Create { name, roles, scopes } } => cli::apikey_create(&cfg, &name, &roles, &scopes).await,
+        Cmd::Apikey { command: ApikeyCmd::Create { name, roles, scopes } } => {
+            cli::apikey_create(&cfg, &name, &roles, &scopes).await
+        }
         Cmd::Audit { command: AuditCmd::Verify { case } } => cli::audit_verify(&cfg, &case).await,
     };
     match result {

@@ -16,9 +16,7 @@ pub(crate) fn queue_of(view: &LiveCase) -> Option<&str> {
     }
     match &view.department {
         Some(department) => Some(department.as_str()),
-        None if matches!(view.state, CaseState::Registered | CaseState::Reopened) => {
-            Some(TRIAGE_QUEUE)
-        }
+        None if matches!(view.state, CaseState::Registered | CaseState::Reopened) => Some(TRIAGE_QUEUE),
         None => None,
     }
 }

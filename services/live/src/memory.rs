@@ -40,9 +40,7 @@ impl MemoryLive {
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, LiveError> {
         // A poisoned lock means a panic mid-update; the maps may disagree, so refuse to serve
         // them rather than hand out a possibly inconsistent projection.
-        self.inner
-            .lock()
-            .map_err(|_| LiveError::Backend("memory live state poisoned by a panic".into()))
+        self.inner.lock().map_err(|_| LiveError::Backend("memory live state poisoned by a panic".into()))
     }
 }
 
@@ -72,11 +70,7 @@ impl LiveState for MemoryLive {
             inner.leave_queue(&old);
         }
         if let Some(name) = queue_of(view) {
-            inner
-                .queues
-                .entry(name.to_owned())
-                .or_default()
-                .insert(queue_key(view));
+            inner.queues.entry(name.to_owned()).or_default().insert(queue_key(view));
         }
         if view.state.is_open() {
             inner.open.insert(view.id);
@@ -96,11 +90,7 @@ impl LiveState for MemoryLive {
         let Some(queue) = inner.queues.get(department) else {
             return Ok(Vec::new());
         };
-        Ok(queue
-            .iter()
-            .filter_map(|(_, _, id)| inner.cases.get(id).cloned())
-            .take(limit)
-            .collect())
+        Ok(queue.iter().filter_map(|(_, _, id)| inner.cases.get(id).cloned()).take(limit).collect())
     }
 
     async fn open_ids(&self) -> Result<Vec<Uuid>, LiveError> {

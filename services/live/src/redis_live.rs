@@ -63,9 +63,7 @@ pub struct RedisLive {
 impl fmt::Debug for RedisLive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The URL may carry a password, so only the namespace is shown.
-        f.debug_struct("RedisLive")
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
+        f.debug_struct("RedisLive").field("prefix", &self.prefix).finish_non_exhaustive()
     }
 }
 
@@ -92,10 +90,7 @@ impl RedisLive {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT));
-        let conn = client
-            .get_connection_manager_with_config(config)
-            .await
-            .map_err(backend)?;
+        let conn = client.get_connection_manager_with_config(config).await.map_err(backend)?;
         Ok(RedisLive {
             conn,
             prefix: cfg.prefix.into(),
@@ -122,11 +117,7 @@ impl RedisLive {
                 .map_err(backend)?;
             if !keys.is_empty() {
                 // UNLINK frees memory in the background instead of blocking the server.
-                let _: usize = redis::cmd("UNLINK")
-                    .arg(&keys)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(backend)?;
+                let _: usize = redis::cmd("UNLINK").arg(&keys).query_async(&mut conn).await.map_err(backend)?;
             }
             if next == 0 {
                 return Ok(());
@@ -162,9 +153,7 @@ impl LiveState for RedisLive {
         let data = serde_json::to_string(view).map_err(backend)?;
         let queue = queue_of(view);
         // Scores are doubles: due times in ms are exact up to 2^53 (year ~287,000).
-        let score = view
-            .due_at_ms
-            .map_or_else(|| "+inf".to_owned(), |due| due.to_string());
+        let score = view.due_at_ms.map_or_else(|| "+inf".to_owned(), |due| due.to_string());
         let mut invocation = self.upsert_script.prepare_invoke();
         invocation
             .key(self.case_key(view.id))
@@ -189,12 +178,8 @@ impl LiveState for RedisLive {
 
     async fn get(&self, id: Uuid) -> Result<Option<LiveCase>, LiveError> {
         let mut conn = self.conn.clone();
-        let data: Option<String> = redis::cmd("HGET")
-            .arg(self.case_key(id))
-            .arg("data")
-            .query_async(&mut conn)
-            .await
-            .map_err(backend)?;
+        let data: Option<String> =
+            redis::cmd("HGET").arg(self.case_key(id)).arg("data").query_async(&mut conn).await.map_err(backend)?;
         data.as_deref().map(decode).transpose()
     }
 
@@ -218,11 +203,8 @@ impl LiveState for RedisLive {
 
     async fn open_ids(&self) -> Result<Vec<Uuid>, LiveError> {
         let mut conn = self.conn.clone();
-        let members: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(self.open_key())
-            .query_async(&mut conn)
-            .await
-            .map_err(backend)?;
+        let members: Vec<String> =
+            redis::cmd("SMEMBERS").arg(self.open_key()).query_async(&mut conn).await.map_err(backend)?;
         let mut ids = members
             .iter()
             .map(|m| Uuid::parse_str(m).map_err(|e| backend(format!("corrupt open id {m:?}: {e}"))))
@@ -234,21 +216,12 @@ impl LiveState for RedisLive {
 
     async fn is_built(&self) -> Result<bool, LiveError> {
         let mut conn = self.conn.clone();
-        redis::cmd("EXISTS")
-            .arg(self.built_key())
-            .query_async(&mut conn)
-            .await
-            .map_err(backend)
+        redis::cmd("EXISTS").arg(self.built_key()).query_async(&mut conn).await.map_err(backend)
     }
 
     async fn mark_built(&self) -> Result<(), LiveError> {
         // No TTL: the marker must vanish only together with the data it vouches for.
         let mut conn = self.conn.clone();
-        redis::cmd("SET")
-            .arg(self.built_key())
-            .arg("1")
-            .query_async(&mut conn)
-            .await
-            .map_err(backend)
+        redis::cmd("SET").arg(self.built_key()).arg("1").query_async(&mut conn).await.map_err(backend)
     }
 }

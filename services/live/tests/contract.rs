@@ -57,10 +57,7 @@ async fn department_change_moves_queues<L: Harness>(live: L) {
     let c = id(3);
     assert!(upsert(&live, &view(c, 1, Dispatched, Some("roads"), Some(10))).await);
     assert!(upsert(&live, &view(c, 2, Dispatched, Some("parks"), Some(10))).await);
-    assert!(
-        queue_ids(&live, "roads").await.is_empty(),
-        "old queue must be left"
-    );
+    assert!(queue_ids(&live, "roads").await.is_empty(), "old queue must be left");
     assert_eq!(queue_ids(&live, "parks").await, vec![c]);
 
     // Back to triage (returned by the department), then to a third department.
@@ -82,11 +79,7 @@ async fn terminal_leaves_everything_and_is_not_resurrected<L: Harness>(live: L) 
 
     assert_eq!(queue_ids(&live, "roads").await, vec![other]);
     assert_eq!(live.open_ids().await.expect("open"), vec![other]);
-    assert_eq!(
-        live.get(c).await.expect("get"),
-        Some(closed.clone()),
-        "tombstone kept"
-    );
+    assert_eq!(live.get(c).await.expect("get"), Some(closed.clone()), "tombstone kept");
 
     // A late redelivery of an earlier event must not bring the case back.
     assert!(!upsert(&live, &view(c, 2, InProgress, Some("roads"), Some(10))).await);
@@ -99,10 +92,7 @@ async fn terminal_leaves_everything_and_is_not_resurrected<L: Harness>(live: L) 
     // A genuine reopen carries a newer version and does apply.
     let reopened = view(c, 4, Reopened, None, None);
     assert!(upsert(&live, &reopened).await);
-    assert_eq!(
-        live.queue(TRIAGE_QUEUE, 10).await.expect("queue"),
-        vec![reopened]
-    );
+    assert_eq!(live.queue(TRIAGE_QUEUE, 10).await.expect("queue"), vec![reopened]);
     let mut open = live.open_ids().await.expect("open");
     open.sort();
     assert_eq!(open, vec![c, other]);
@@ -141,13 +131,7 @@ async fn queue_orders_by_due_then_id_with_limit<L: Harness>(live: L) {
     }
     assert!(upsert(&live, &view(id(99), 1, Dispatched, Some("parks"), Some(0))).await);
     // The due time moving later must re-sort the case, not leave its old score behind.
-    assert!(
-        upsert(
-            &live,
-            &view(id(20), 2, Dispatched, Some("roads"), Some(150))
-        )
-        .await
-    );
+    assert!(upsert(&live, &view(id(20), 2, Dispatched, Some("roads"), Some(150))).await);
 
     let expected = vec![id(10), id(22), id(23), id(20), id(13), id(11), id(21)];
     assert_eq!(queue_ids(&live, "roads").await, expected);
@@ -155,27 +139,18 @@ async fn queue_orders_by_due_then_id_with_limit<L: Harness>(live: L) {
     assert_eq!(head.iter().map(|v| v.id).collect::<Vec<_>>(), expected[..3]);
     assert_eq!(head[2].due_at_ms, Some(100));
     assert!(live.queue("roads", 0).await.expect("queue").is_empty());
-    assert_eq!(
-        live.queue("roads", usize::MAX).await.expect("queue").len(),
-        7
-    );
+    assert_eq!(live.queue("roads", usize::MAX).await.expect("queue").len(), 7);
     assert!(live.queue("nobody", 10).await.expect("queue").is_empty());
 }
 
 async fn built_marker_follows_data_loss<L: Harness>(live: L) {
-    assert!(
-        !live.is_built().await.expect("is_built"),
-        "fresh backend is not built"
-    );
+    assert!(!live.is_built().await.expect("is_built"), "fresh backend is not built");
     live.mark_built().await.expect("mark_built");
     assert!(live.is_built().await.expect("is_built"));
     assert!(upsert(&live, &view(id(30), 3, Registered, None, None)).await);
 
     live.wipe().await.expect("wipe");
-    assert!(
-        !live.is_built().await.expect("is_built"),
-        "lost data means rebuild"
-    );
+    assert!(!live.is_built().await.expect("is_built"), "lost data means rebuild");
     assert_eq!(live.get(id(30)).await.expect("get"), None);
     assert!(live.open_ids().await.expect("open").is_empty());
     assert!(queue_ids(&live, TRIAGE_QUEUE).await.is_empty());

@@ -12,10 +12,7 @@ use redis::aio::MultiplexedConnection;
 /// A plain connection that bypasses the adapter, to inspect or damage its keys.
 async fn raw() -> MultiplexedConnection {
     let client = redis::Client::open(redis_url()).expect("redis url");
-    client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("raw redis connection")
+    client.get_multiplexed_async_connection().await.expect("raw redis connection")
 }
 
 async fn query<T: redis::FromRedisValue>(conn: &mut MultiplexedConnection, args: &[&str]) -> T {
@@ -36,16 +33,8 @@ async fn key_layout_matches_the_documentation() {
     let p = cfg.prefix.clone();
     run(connect(cfg).await, |live| async move {
         let (c, d) = (id(1), id(2));
-        assert!(
-            live.upsert(&view(c, 7, Dispatched, Some("roads"), Some(123)))
-                .await
-                .expect("upsert")
-        );
-        assert!(
-            live.upsert(&view(d, 1, Dispatched, Some("roads"), None))
-                .await
-                .expect("upsert")
-        );
+        assert!(live.upsert(&view(c, 7, Dispatched, Some("roads"), Some(123))).await.expect("upsert"));
+        assert!(live.upsert(&view(d, 1, Dispatched, Some("roads"), None)).await.expect("upsert"));
         live.mark_built().await.expect("mark_built");
 
         let mut conn = raw().await;
@@ -59,11 +48,7 @@ async fn key_layout_matches_the_documentation() {
         assert_eq!(score, 123.0);
         let score: f64 = query(&mut conn, &["ZSCORE", &queue_key, &d.to_string()]).await;
         assert!(score.is_infinite() && score > 0.0, "no due time sorts last");
-        let open: bool = query(
-            &mut conn,
-            &["SISMEMBER", &format!("{p}:open"), &c.to_string()],
-        )
-        .await;
+        let open: bool = query(&mut conn, &["SISMEMBER", &format!("{p}:open"), &c.to_string()]).await;
         assert!(open);
         let built: bool = query(&mut conn, &["EXISTS", &format!("{p}:built")]).await;
         assert!(built);
@@ -82,29 +67,17 @@ async fn terminal_case_expires_and_reopen_keeps_it() {
         let c = id(3);
         let case_key = format!("{p}:case:{{{c}}}");
         let mut conn = raw().await;
-        assert!(
-            live.upsert(&view(c, 1, Dispatched, Some("roads"), Some(5)))
-                .await
-                .expect("upsert")
-        );
+        assert!(live.upsert(&view(c, 1, Dispatched, Some("roads"), Some(5))).await.expect("upsert"));
         let ttl: i64 = query(&mut conn, &["TTL", &case_key]).await;
         assert_eq!(ttl, -1, "open cases never expire");
 
-        assert!(
-            live.upsert(&view(c, 2, Closed, Some("roads"), Some(5)))
-                .await
-                .expect("upsert")
-        );
+        assert!(live.upsert(&view(c, 2, Closed, Some("roads"), Some(5))).await.expect("upsert"));
         let ttl: i64 = query(&mut conn, &["TTL", &case_key]).await;
         assert!((1..=7 * 24 * 3600).contains(&ttl), "tombstone ttl {ttl}");
         let queue_exists: bool = query(&mut conn, &["EXISTS", &format!("{p}:queue:roads")]).await;
         assert!(!queue_exists, "an emptied queue leaves no key behind");
 
-        assert!(
-            live.upsert(&view(c, 3, Reopened, None, None))
-                .await
-                .expect("upsert")
-        );
+        assert!(live.upsert(&view(c, 3, Reopened, None, None)).await.expect("upsert"));
         let ttl: i64 = query(&mut conn, &["TTL", &case_key]).await;
         assert_eq!(ttl, -1, "a reopened case must not expire");
         assert_eq!(live.queue(TRIAGE_QUEUE, 10).await.expect("queue").len(), 1);
@@ -118,11 +91,7 @@ async fn data_deleted_behind_the_adapters_back_means_rebuild() {
     let p = cfg.prefix.clone();
     run(connect(cfg).await, |live| async move {
         let c = id(4);
-        assert!(
-            live.upsert(&view(c, 9, Dispatched, Some("roads"), Some(1)))
-                .await
-                .expect("upsert")
-        );
+        assert!(live.upsert(&view(c, 9, Dispatched, Some("roads"), Some(1))).await.expect("upsert"));
         live.mark_built().await.expect("mark_built");
         assert!(live.is_built().await.expect("is_built"));
 
@@ -139,11 +108,7 @@ async fn data_deleted_behind_the_adapters_back_means_rebuild() {
         assert!(live.open_ids().await.expect("open").is_empty());
         assert!(live.queue("roads", 10).await.expect("queue").is_empty());
         // The same connection keeps working and the rebuild's replay applies from version 1.
-        assert!(
-            live.upsert(&view(c, 1, Dispatched, Some("roads"), Some(1)))
-                .await
-                .expect("upsert")
-        );
+        assert!(live.upsert(&view(c, 1, Dispatched, Some("roads"), Some(1))).await.expect("upsert"));
         assert_eq!(live.queue("roads", 10).await.expect("queue").len(), 1);
     })
     .await;
@@ -155,24 +120,13 @@ async fn clearing_one_namespace_leaves_others_alone() {
     let b_probe = b.clone();
     run(b, |b| async move {
         a.mark_built().await.expect("mark_built");
-        assert!(
-            a.upsert(&view(id(5), 1, Dispatched, Some("x"), None))
-                .await
-                .expect("upsert")
-        );
+        assert!(a.upsert(&view(id(5), 1, Dispatched, Some("x"), None)).await.expect("upsert"));
         b.mark_built().await.expect("mark_built");
-        assert!(
-            b.upsert(&view(id(5), 1, Dispatched, Some("x"), None))
-                .await
-                .expect("upsert")
-        );
+        assert!(b.upsert(&view(id(5), 1, Dispatched, Some("x"), None)).await.expect("upsert"));
 
         b.clear_namespace().await.expect("clear");
         assert!(!b.is_built().await.expect("is_built"));
-        assert!(
-            a.is_built().await.expect("is_built"),
-            "other namespace must survive"
-        );
+        assert!(a.is_built().await.expect("is_built"), "other namespace must survive");
         assert_eq!(a.open_ids().await.expect("open"), vec![id(5)]);
         a.clear_namespace().await.expect("clear");
     })
@@ -183,14 +137,8 @@ async fn clearing_one_namespace_leaves_others_alone() {
 #[tokio::test]
 async fn bad_prefix_and_unreachable_server_are_errors() {
     for prefix in ["", "a{b}", "a*", "x?"] {
-        let cfg = RedisConfig {
-            url: redis_url(),
-            prefix: prefix.into(),
-        };
-        assert!(
-            RedisLive::connect(cfg).await.is_err(),
-            "prefix {prefix:?} accepted"
-        );
+        let cfg = RedisConfig { url: redis_url(), prefix: prefix.into() };
+        assert!(RedisLive::connect(cfg).await.is_err(), "prefix {prefix:?} accepted");
     }
     let cfg = RedisConfig {
         // Port 1 is never a Redis server; the connect must fail, not hang.

@@ -52,7 +52,8 @@ impl SeaStore {
             body.into(),
         ];
         if c.expected_version == 0 {
-            let sql = "INSERT INTO cases (id, version, state, category, grid, department, updated_at_ms, body, created_at_ms)
+            let sql =
+                "INSERT INTO cases (id, version, state, category, grid, department, updated_at_ms, body, created_at_ms)
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
             let mut vals = common;
             vals.push(case.created_at.timestamp_millis().into());
@@ -77,7 +78,8 @@ impl SeaStore {
         let id = c.case.id.to_string();
         let mut prev = self.last_hash(txn, &id).await?;
         for t in &c.transitions {
-            let sql = "INSERT INTO transitions (case_id, seq, kind, actor, at_ms, body) VALUES ($1, $2, $3, $4, $5, $6)";
+            let sql =
+                "INSERT INTO transitions (case_id, seq, kind, actor, at_ms, body) VALUES ($1, $2, $3, $4, $5, $6)";
             let vals: Vec<Value> = vec![
                 id.clone().into(),
                 t.seq.into(),
@@ -92,7 +94,8 @@ impl SeaStore {
             })?;
             let payload = canonical(t);
             let hash = chain_hash(&prev, &payload);
-            let sql = "INSERT INTO audit_log (case_id, seq, prev_hash, hash, payload, at_ms) VALUES ($1, $2, $3, $4, $5, $6)";
+            let sql =
+                "INSERT INTO audit_log (case_id, seq, prev_hash, hash, payload, at_ms) VALUES ($1, $2, $3, $4, $5, $6)";
             let vals: Vec<Value> = vec![
                 id.clone().into(),
                 t.seq.into(),
@@ -139,13 +142,15 @@ impl SeaStore {
 
     pub(crate) async fn load_transitions(&self, id: Uuid) -> Result<Vec<Transition>, StoreError> {
         let sql = "SELECT body FROM transitions WHERE case_id = $1 ORDER BY seq";
-        let rows = self.db.query_all_raw(stmt(self.backend, sql, vec![id.to_string().into()])).await.map_err(map_err)?;
+        let rows =
+            self.db.query_all_raw(stmt(self.backend, sql, vec![id.to_string().into()])).await.map_err(map_err)?;
         rows.iter().map(|r| json(&get::<String>(r, "body")?, "transition")).collect()
     }
 
     pub(crate) async fn load_audit(&self, id: Uuid) -> Result<Vec<AuditRecord>, StoreError> {
         let sql = "SELECT seq, prev_hash, hash, payload FROM audit_log WHERE case_id = $1 ORDER BY seq";
-        let rows = self.db.query_all_raw(stmt(self.backend, sql, vec![id.to_string().into()])).await.map_err(map_err)?;
+        let rows =
+            self.db.query_all_raw(stmt(self.backend, sql, vec![id.to_string().into()])).await.map_err(map_err)?;
         rows.iter()
             .map(|r| {
                 Ok(AuditRecord {

@@ -11,8 +11,8 @@ mod sql;
 
 use gridflow_domain::ports::StoreError;
 use gridflow_migrations::Migrator;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use gridflow_migrations::MigratorTrait;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use std::time::Duration;
 
 /// The sea-orm store. Cheap to clone (the connection is a pool).

@@ -67,7 +67,11 @@ impl SeaStore {
         Ok(row.is_some())
     }
 
-    pub(crate) async fn idempotency(&self, principal: &str, key: &str) -> Result<Option<IdempotentResponse>, StoreError> {
+    pub(crate) async fn idempotency(
+        &self,
+        principal: &str,
+        key: &str,
+    ) -> Result<Option<IdempotentResponse>, StoreError> {
         let sql = "SELECT request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2";
         let row = self
             .db

@@ -52,7 +52,12 @@ impl Store for SeaStore {
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, StoreError> {
         self.query_cases(filter).await
     }
-    async fn cases_in_states(&self, states: &[CaseState], before: DateTime<Utc>, limit: u64) -> Result<Vec<Case>, StoreError> {
+    async fn cases_in_states(
+        &self,
+        states: &[CaseState],
+        before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Case>, StoreError> {
         self.query_in_states(states, before.timestamp_millis(), limit).await
     }
     async fn idempotent(&self, principal: &str, key: &str) -> Result<Option<IdempotentResponse>, StoreError> {

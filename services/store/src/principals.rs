@@ -26,14 +26,16 @@ impl SeaStore {
         }
     }
 
-    pub(crate) async fn find_principal(&self, kind: &str, col: &str, value: &str) -> Result<Option<Principal>, StoreError> {
+    pub(crate) async fn find_principal(
+        &self,
+        kind: &str,
+        col: &str,
+        value: &str,
+    ) -> Result<Option<Principal>, StoreError> {
         // `col` is one of two literals chosen by this crate, never user input.
         let sql = format!("SELECT name, secret_hash, roles, scopes FROM principals WHERE kind = $1 AND {col} = $2");
-        let row = self
-            .db
-            .query_one_raw(stmt(self.backend, &sql, vec![kind.into(), value.into()]))
-            .await
-            .map_err(map_err)?;
+        let row =
+            self.db.query_one_raw(stmt(self.backend, &sql, vec![kind.into(), value.into()])).await.map_err(map_err)?;
         row.map(|r| {
             let name: String = get(&r, "name")?;
             let id = if kind == USER { name.clone() } else { format!("apikey:{name}") };

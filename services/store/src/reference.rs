@@ -16,7 +16,13 @@ impl SeaStore {
         for c in &d.categories {
             rows.push((
                 "INSERT INTO categories (code, name, name_en, kind, limit_minutes) VALUES ($1, $2, $3, $4, $5)",
-                vec![c.code.clone().into(), c.name.clone().into(), c.name_en.clone().into(), c.kind.clone().into(), c.limit_minutes.into()],
+                vec![
+                    c.code.clone().into(),
+                    c.name.clone().into(),
+                    c.name_en.clone().into(),
+                    c.kind.clone().into(),
+                    c.limit_minutes.into(),
+                ],
             ));
         }
         for dep in &d.departments {
@@ -34,7 +40,13 @@ impl SeaStore {
         for r in &d.rules {
             rows.push((
                 "INSERT INTO routing_rules (id, grid, category, department, priority) VALUES ($1, $2, $3, $4, $5)",
-                vec![r.id.into(), r.grid.clone().into(), r.category.clone().into(), r.department.clone().into(), r.priority.into()],
+                vec![
+                    r.id.into(),
+                    r.grid.clone().into(),
+                    r.category.clone().into(),
+                    r.department.clone().into(),
+                    r.priority.into(),
+                ],
             ));
         }
         for (sql, vals) in rows {
@@ -70,7 +82,11 @@ impl SeaStore {
             .map_err(map_err)?
             .iter()
             .map(|r| {
-                Ok(Grid { code: get(r, "code")?, name: get(r, "name")?, ring: json(&get::<String>(r, "ring")?, "grid ring")? })
+                Ok(Grid {
+                    code: get(r, "code")?,
+                    name: get(r, "name")?,
+                    ring: json(&get::<String>(r, "ring")?, "grid ring")?,
+                })
             })
             .collect::<Result<_, StoreError>>()?;
         let rules = q("SELECT id, grid, category, department, priority FROM routing_rules ORDER BY id")

@@ -18,18 +18,11 @@ pub fn map_err(e: DbErr) -> StoreError {
         DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(x)) | DbErr::Query(RuntimeErr::SqlxError(x)) => matches!(
             x.as_ref(),
-            sqlx::Error::Io(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed
         ),
         _ => false,
     };
-    if unavailable {
-        StoreError::Unavailable(e.to_string())
-    } else {
-        StoreError::Other(e.to_string())
-    }
+    if unavailable { StoreError::Unavailable(e.to_string()) } else { StoreError::Other(e.to_string()) }
 }
 
 pub fn get<T: TryGetable>(row: &QueryResult, col: &str) -> Result<T, StoreError> {

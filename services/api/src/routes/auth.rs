@@ -1,8 +1,8 @@
 //! POST /api/v1/auth/login: username + password → bearer token.
 
 use crate::AppState;
-use crate::body::Body;
 use crate::auth::{hash_password, issue_token, verify_password};
+use crate::body::Body;
 use crate::error::{ApiError, Code, parse_json};
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;

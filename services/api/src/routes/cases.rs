@@ -36,12 +36,10 @@ struct Submission {
 /// Reads the `Idempotency-Key` header and fingerprints the request it came with.
 fn idempotency(req: &HttpRequest, body: &[u8]) -> Result<Option<Idempotency>, ApiError> {
     let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
-    let key = value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN)
-        .ok_or_else(|| ApiError::new(Code::InvalidRequest, "Idempotency-Key must be 1-200 visible ASCII characters"))?;
+    let key =
+        value.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN).ok_or_else(|| {
+            ApiError::new(Code::InvalidRequest, "Idempotency-Key must be 1-200 visible ASCII characters")
+        })?;
     let mut h = Sha256::new();
     h.update(req.method().as_str());
     h.update(req.path());
@@ -72,7 +70,12 @@ fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 #[post("/api/v1/cases")]
-pub async fn submit(state: web::Data<AppState>, Auth(actor): Auth, req: HttpRequest, Body(body): Body) -> Result<HttpResponse, ApiError> {
+pub async fn submit(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    req: HttpRequest,
+    Body(body): Body,
+) -> Result<HttpResponse, ApiError> {
     let idem = idempotency(&req, &body)?;
     let s: Submission = parse_json(&body)?;
     let new = NewReport {
@@ -89,9 +92,18 @@ pub async fn submit(state: web::Data<AppState>, Auth(actor): Auth, req: HttpRequ
 }
 
 #[get("/api/v1/cases/{id}")]
-pub async fn read(state: web::Data<AppState>, Auth(actor): Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn read(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path)?;
-    let case = state.service.store.case(id).await?.ok_or_else(|| ApiError::new(Code::CaseNotFound, format!("case {id} not found")))?;
+    let case = state
+        .service
+        .store
+        .case(id)
+        .await?
+        .ok_or_else(|| ApiError::new(Code::CaseNotFound, format!("case {id} not found")))?;
     if !can_view(&actor, &case) {
         return Err(ApiError::new(Code::OutOfScope, "this case is outside your scope"));
     }
@@ -128,7 +140,9 @@ pub async fn list(state: web::Data<AppState>, Auth(actor): Auth, req: HttpReques
         .map_err(|e| ApiError::new(Code::InvalidQuery, e.to_string()))?
         .into_inner();
     let state_filter = match q.status.as_deref() {
-        Some(s) => Some(CaseState::parse(s).ok_or_else(|| ApiError::new(Code::InvalidQuery, format!("unknown status `{s}`")))?),
+        Some(s) => Some(
+            CaseState::parse(s).ok_or_else(|| ApiError::new(Code::InvalidQuery, format!("unknown status `{s}`")))?,
+        ),
         None => None,
     };
     let after = match q.cursor.as_deref() {
@@ -164,7 +178,10 @@ fn parse_command(value: serde_json::Value) -> Result<Command, ApiError> {
     let cmd: Command = serde_json::from_value(value).map_err(|e| ApiError::new(Code::InvalidRequest, e.to_string()))?;
     let known = serde_json::to_value(&cmd).unwrap_or_default();
     if let Some(extra) = sent.iter().find(|k| known.get(k.as_str()).is_none()) {
-        return Err(ApiError::new(Code::InvalidRequest, format!("unknown field `{extra}` for action `{}`", cmd.name())));
+        return Err(ApiError::new(
+            Code::InvalidRequest,
+            format!("unknown field `{extra}` for action `{}`", cmd.name()),
+        ));
     }
     Ok(cmd)
 }
@@ -182,7 +199,9 @@ pub async fn act(
     let mut value: serde_json::Value = parse_json(&body)?;
     let expected_version = match value.as_object_mut().and_then(|o| o.remove("expected_version")) {
         None => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| ApiError::new(Code::InvalidRequest, "expected_version must be an integer"))?),
+        Some(v) => {
+            Some(v.as_i64().ok_or_else(|| ApiError::new(Code::InvalidRequest, "expected_version must be an integer"))?)
+        }
     };
     let cmd = parse_command(value)?;
     let outcome = state.service.act(&actor, id, &cmd, expected_version, idem, &case_body).await?;

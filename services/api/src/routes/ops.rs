@@ -17,7 +17,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: store unreachable");
-            HttpResponse::ServiceUnavailable().json(json!({ "code": "store_unavailable", "message": "the database is unreachable" }))
+            HttpResponse::ServiceUnavailable()
+                .json(json!({ "code": "store_unavailable", "message": "the database is unreachable" }))
         }
     }
 }

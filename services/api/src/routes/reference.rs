@@ -31,7 +31,11 @@ pub async fn departments(state: web::Data<AppState>, _auth: Auth) -> HttpRespons
 
 /// The live work queue of a department (or `triage`), soonest due first, from live state.
 #[get("/api/v1/queues/{department}")]
-pub async fn queue(state: web::Data<AppState>, Auth(actor): Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn queue(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let department = path.into_inner();
     let centre = actor.roles.iter().any(|r| !matches!(r, Role::UnitDispatcher | Role::UnitHandler | Role::GridWorker));
     let own_unit = actor.role_applies(Role::UnitDispatcher, None, Some(&department))

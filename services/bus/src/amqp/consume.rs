@@ -31,12 +31,7 @@ impl AmqpSubscription {
     /// Subscribes now, so that errors surface to the caller and the consumer is registered
     /// (and takes its share of the queue) before this returns.
     pub(super) async fn start(shared: Arc<Shared>, spec: QueueSpec) -> Result<Self, BusError> {
-        let mut subscription = Self {
-            closed: shared.closed.subscribe(),
-            shared,
-            spec,
-            active: None,
-        };
+        let mut subscription = Self { closed: shared.closed.subscribe(), shared, spec, active: None };
         let mut backoff = Backoff::within(RECONNECT_BUDGET);
         loop {
             match subscription.attach(false).await {
@@ -61,18 +56,10 @@ impl AmqpSubscription {
         if redeclare {
             // After a broker restart or an operator's cleanup the queue may be gone; declaring
             // is idempotent, so doing it on every re-attach is harmless.
-            topology::declare(
-                &channel,
-                &self.shared.names,
-                std::slice::from_ref(&self.spec),
-            )
-            .await?;
+            topology::declare(&channel, &self.shared.names, std::slice::from_ref(&self.spec)).await?;
         }
         // Per consumer (global = false): the bound on unacknowledged deliveries in flight.
-        channel
-            .basic_qos(self.spec.prefetch, BasicQosOptions { global: false })
-            .await
-            .map_err(broker)?;
+        channel.basic_qos(self.spec.prefetch, BasicQosOptions { global: false }).await.map_err(broker)?;
         let consumer = channel
             .basic_consume(
                 short(self.shared.names.queue(&self.spec.name))?,
@@ -84,10 +71,7 @@ impl AmqpSubscription {
             )
             .await
             .map_err(broker)?;
-        Ok(Active {
-            _channel: channel,
-            consumer,
-        })
+        Ok(Active { _channel: channel, consumer })
     }
 
     /// Re-attaches after a lost connection, retrying until it works or the bus is closed:
@@ -150,12 +134,7 @@ fn convert(delivery: lapin::message::Delivery, queue: &str) -> Delivery {
     // Quorum queues count failed deliveries here; the redelivered flag alone misses messages
     // returned by a connection that died (the new channel sees them for the first time).
     let delivery_count = header("x-delivery-count").and_then(integer).unwrap_or(0);
-    let message_id = delivery
-        .properties
-        .message_id()
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let message_id = delivery.properties.message_id().as_ref().map(ToString::to_string).unwrap_or_default();
     let redelivered = delivery.redelivered || delivery_count > 0;
     tracing::debug!(
         message_id = %message_id,
@@ -166,16 +145,9 @@ fn convert(delivery: lapin::message::Delivery, queue: &str) -> Delivery {
         "delivery"
     );
     Delivery {
-        message: Message {
-            message_id,
-            routing_key: delivery.routing_key.to_string(),
-            payload: delivery.data,
-            case_id,
-        },
+        message: Message { message_id, routing_key: delivery.routing_key.to_string(), payload: delivery.data, case_id },
         redelivered,
-        acker: Box::new(AmqpAcker {
-            acker: Some(delivery.acker),
-        }),
+        acker: Box::new(AmqpAcker { acker: Some(delivery.acker) }),
     }
 }
 
@@ -210,9 +182,9 @@ struct AmqpAcker {
 fn settled(result: lapin::Result<bool>) -> Result<(), BusError> {
     match result {
         Ok(true) => Ok(()),
-        Ok(false) => Err(BusError::Connection(
-            "the delivery's channel is closed; the broker will redeliver the message".into(),
-        )),
+        Ok(false) => {
+            Err(BusError::Connection("the delivery's channel is closed; the broker will redeliver the message".into()))
+        }
         Err(e) => Err(broker(e)),
     }
 }
@@ -229,14 +201,7 @@ impl Acker for AmqpAcker {
     async fn nack(mut self: Box<Self>, requeue: bool) -> Result<(), BusError> {
         match self.acker.take() {
             // With requeue = false the queue dead-letters it to the parking queue.
-            Some(acker) => settled(
-                acker
-                    .nack(BasicNackOptions {
-                        multiple: false,
-                        requeue,
-                    })
-                    .await,
-            ),
+            Some(acker) => settled(acker.nack(BasicNackOptions { multiple: false, requeue }).await),
             None => Ok(()),
         }
     }
@@ -251,10 +216,7 @@ impl Drop for AmqpAcker {
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
             runtime.spawn(async move {
-                let requeue = BasicNackOptions {
-                    multiple: false,
-                    requeue: true,
-                };
+                let requeue = BasicNackOptions { multiple: false, requeue: true };
                 if let Err(e) = acker.nack(requeue).await {
                     tracing::debug!(error = %e, "bus: returning a dropped delivery failed");
                 }

@@ -14,9 +14,7 @@ pub(super) struct Names {
 
 impl Names {
     pub(super) fn new(prefix: &str) -> Self {
-        Self {
-            prefix: prefix.to_owned(),
-        }
+        Self { prefix: prefix.to_owned() }
     }
 
     pub(super) fn events(&self) -> String {
@@ -45,8 +43,7 @@ impl Names {
 /// AMQP names and routing keys are short strings (at most 255 bytes); lapin panics on longer
 /// ones, so every caller-supplied string goes through here first.
 pub(super) fn short(value: String) -> Result<ShortString, BusError> {
-    ShortString::try_new(value)
-        .map_err(|e| BusError::Connection(format!("invalid AMQP name or key: {e}")))
+    ShortString::try_new(value).map_err(|e| BusError::Connection(format!("invalid AMQP name or key: {e}")))
 }
 
 pub(super) fn broker(error: lapin::Error) -> BusError {
@@ -54,22 +51,14 @@ pub(super) fn broker(error: lapin::Error) -> BusError {
 }
 
 fn durable() -> ExchangeDeclareOptions {
-    ExchangeDeclareOptions {
-        durable: true,
-        ..ExchangeDeclareOptions::default()
-    }
+    ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() }
 }
 
 /// The topic exchange every event is published to; also declared by the publisher so that a
 /// publish before any `declare` is reported as unroutable instead of closing the channel.
 pub(super) async fn declare_events(channel: &Channel, names: &Names) -> Result<(), BusError> {
     channel
-        .exchange_declare(
-            short(names.events())?,
-            ExchangeKind::Topic,
-            durable(),
-            FieldTable::default(),
-        )
+        .exchange_declare(short(names.events())?, ExchangeKind::Topic, durable(), FieldTable::default())
         .await
         .map_err(broker)
 }
@@ -88,50 +77,29 @@ fn long_string(value: &str) -> AMQPValue {
 
 /// Declares the exchanges, then per spec the work queue with its bindings and its parking
 /// queue. Every declaration is idempotent as long as the arguments do not change.
-pub(super) async fn declare(
-    channel: &Channel,
-    names: &Names,
-    specs: &[QueueSpec],
-) -> Result<(), BusError> {
+pub(super) async fn declare(channel: &Channel, names: &Names, specs: &[QueueSpec]) -> Result<(), BusError> {
     declare_events(channel, names).await?;
     let parking = short(names.parking())?;
     channel
-        .exchange_declare(
-            parking.clone(),
-            ExchangeKind::Direct,
-            durable(),
-            FieldTable::default(),
-        )
+        .exchange_declare(parking.clone(), ExchangeKind::Direct, durable(), FieldTable::default())
         .await
         .map_err(broker)?;
     let events = short(names.events())?;
-    let queue_options = QueueDeclareOptions {
-        durable: true,
-        ..QueueDeclareOptions::default()
-    };
+    let queue_options = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
     for spec in specs {
         let queue = short(names.queue(&spec.name))?;
         let mut arguments = quorum_arguments();
         // Poison-message protection: after this many failed deliveries the broker dead-letters
         // the message. Set explicitly because RabbitMQ 4 defaults it to 20 and 3.x to
         // unlimited. https://www.rabbitmq.com/docs/quorum-queues#poison-message-handling
-        arguments.insert(
-            "x-delivery-limit".into(),
-            AMQPValue::LongLongInt(i64::from(spec.delivery_limit)),
-        );
+        arguments.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(i64::from(spec.delivery_limit)));
         // Dead-lettered messages (delivery limit reached, or nack without requeue) go to the
         // parking exchange instead of being dropped. https://www.rabbitmq.com/docs/dlx
-        arguments.insert(
-            "x-dead-letter-exchange".into(),
-            long_string(&names.parking()),
-        );
+        arguments.insert("x-dead-letter-exchange".into(), long_string(&names.parking()));
         // A fixed key per queue, so the direct parking exchange routes to this queue's parking
         // queue whatever the message's original routing key was.
         arguments.insert("x-dead-letter-routing-key".into(), long_string(&spec.name));
-        channel
-            .queue_declare(queue.clone(), queue_options, arguments)
-            .await
-            .map_err(broker)?;
+        channel.queue_declare(queue.clone(), queue_options, arguments).await.map_err(broker)?;
         for pattern in &spec.bindings {
             channel
                 .queue_bind(
@@ -146,10 +114,7 @@ pub(super) async fn declare(
         }
 
         let parked = short(names.parked(&spec.name))?;
-        channel
-            .queue_declare(parked.clone(), queue_options, quorum_arguments())
-            .await
-            .map_err(broker)?;
+        channel.queue_declare(parked.clone(), queue_options, quorum_arguments()).await.map_err(broker)?;
         channel
             .queue_bind(
                 parked,

@@ -33,8 +33,7 @@ pub fn delivery_attempts(limit: u32) -> u32 {
 const QUEUES: &[&str] = &["work", "other", "a", "b", "c"];
 
 pub fn amqp_url() -> String {
-    std::env::var("GRIDFLOW_TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    std::env::var("GRIDFLOW_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
 pub fn spec(name: &str, bindings: &[&str], delivery_limit: u32, prefetch: u16) -> QueueSpec {
@@ -74,10 +73,7 @@ pub async fn next(sub: &mut Box<dyn Subscription>) -> Delivery {
 pub async fn assert_quiet(sub: &mut Box<dyn Subscription>) {
     match timeout(QUIET, sub.next()).await {
         Err(_) => {}
-        Ok(Ok(d)) => panic!(
-            "unexpected delivery {:?} (redelivered: {})",
-            d.message, d.redelivered
-        ),
+        Ok(Ok(d)) => panic!("unexpected delivery {:?} (redelivered: {})", d.message, d.redelivered),
         Ok(Err(e)) => panic!("subscription failed: {e:?}"),
     }
 }
@@ -107,26 +103,17 @@ pub struct Harness {
 
 impl Harness {
     pub fn memory() -> Self {
-        Self {
-            bus: Arc::new(MemoryBus::new()),
-            amqp: None,
-        }
+        Self { bus: Arc::new(MemoryBus::new()), amqp: None }
     }
 
     pub async fn rabbitmq() -> Self {
-        let cfg = AmqpConfig {
-            url: amqp_url(),
-            prefix: format!("t-{}", uuid::Uuid::new_v4().simple()),
-        };
+        let cfg = AmqpConfig { url: amqp_url(), prefix: format!("t-{}", uuid::Uuid::new_v4().simple()) };
         let bus = match timeout(WAIT, AmqpBus::connect(cfg.clone())).await {
             Ok(Ok(bus)) => bus,
             Ok(Err(e)) => panic!("cannot connect to RabbitMQ at {}: {e:?}", cfg.url),
             Err(_) => panic!("connecting to RabbitMQ at {} timed out", cfg.url),
         };
-        Self {
-            bus: Arc::new(bus.clone()),
-            amqp: Some((bus, cfg)),
-        }
+        Self { bus: Arc::new(bus.clone()), amqp: Some((bus, cfg)) }
     }
 
     pub fn prefix(&self) -> Option<&str> {
@@ -158,22 +145,16 @@ impl Harness {
         };
         let _ = timeout(WAIT, bus.close()).await;
         let work = async {
-            let connection = Connection::connect(&cfg.url, ConnectionProperties::default())
-                .await
-                .ok()?;
+            let connection = Connection::connect(&cfg.url, ConnectionProperties::default()).await.ok()?;
             let channel = connection.create_channel().await.ok()?;
             let p = &cfg.prefix;
             for queue in QUEUES {
                 for name in [format!("{p}.{queue}"), format!("{p}.{queue}.parked")] {
-                    let _ = channel
-                        .queue_delete(name.into(), QueueDeleteOptions::default())
-                        .await;
+                    let _ = channel.queue_delete(name.into(), QueueDeleteOptions::default()).await;
                 }
             }
             for exchange in [format!("{p}.events"), format!("{p}.parking")] {
-                let _ = channel
-                    .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
-                    .await;
+                let _ = channel.exchange_delete(exchange.into(), ExchangeDeleteOptions::default()).await;
             }
             connection.close(200, "cleanup".into()).await.ok()
         };

@@ -43,10 +43,7 @@ pub fn now() -> DateTime<Utc> {
 }
 
 pub fn ctx_at(now: DateTime<Utc>) -> Ctx {
-    Ctx {
-        now,
-        handle_limit: Duration::hours(HANDLE_LIMIT_HOURS),
-    }
+    Ctx { now, handle_limit: Duration::hours(HANDLE_LIMIT_HOURS) }
 }
 
 pub fn ctx() -> Ctx {
@@ -90,27 +87,16 @@ pub fn case_in(state: CaseState) -> Case {
 }
 
 pub fn pending(minutes: i64) -> Option<PendingExtension> {
-    Some(PendingExtension {
-        minutes,
-        reason: "waiting for parts".into(),
-    })
+    Some(PendingExtension { minutes, reason: "waiting for parts".into() })
 }
 
 pub fn actor(id: &str, roles: &[Role], scopes: &[&str]) -> Actor {
-    Actor {
-        id: id.into(),
-        roles: roles.to_vec(),
-        scopes: scopes.iter().map(|s| Scope::parse(s).unwrap()).collect(),
-    }
+    Actor { id: id.into(), roles: roles.to_vec(), scopes: scopes.iter().map(|s| Scope::parse(s).unwrap()).collect() }
 }
 
 /// Holds every role, scoped so that no fixture case is ever out of scope.
 pub fn super_actor() -> Actor {
-    actor(
-        "user:all",
-        &ALL_ROLES,
-        &["unit:sanitation", "district:110101"],
-    )
+    actor("user:all", &ALL_ROLES, &["unit:sanitation", "district:110101"])
 }
 
 pub fn kinds(events: &[Event]) -> Vec<&'static str> {
@@ -133,11 +119,7 @@ pub struct Run {
 impl Run {
     pub fn new() -> Run {
         let log = vec![(reported_event(), t0())];
-        Run {
-            case: reported_case(),
-            log,
-            actor: super_actor(),
-        }
+        Run { case: reported_case(), log, actor: super_actor() }
     }
 
     /// Issues `cmd` at `now` and applies the events at `now`.
@@ -173,11 +155,6 @@ pub fn dispatched_run() -> Run {
     let mut r = Run::new();
     r.at(5, Accept);
     r.at(6, Register);
-    r.at(
-        10,
-        Dispatch {
-            department: s(DEPT),
-        },
-    );
+    r.at(10, Dispatch { department: s(DEPT) });
     r
 }

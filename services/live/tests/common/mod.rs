@@ -18,10 +18,7 @@ pub fn redis_url() -> String {
 
 /// A fresh namespace per test so parallel tests never see each other's keys.
 pub fn redis_config() -> RedisConfig {
-    RedisConfig {
-        url: redis_url(),
-        prefix: format!("t-{}", Uuid::new_v4()),
-    }
+    RedisConfig { url: redis_url(), prefix: format!("t-{}", Uuid::new_v4()) }
 }
 
 pub async fn redis_live() -> RedisLive {
@@ -57,10 +54,7 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let outcome = tokio::time::timeout(TEST_TIMEOUT, tokio::spawn(body(live.clone()))).await;
-    tokio::time::timeout(TEST_TIMEOUT, live.wipe())
-        .await
-        .expect("cleanup timed out")
-        .expect("cleanup failed");
+    tokio::time::timeout(TEST_TIMEOUT, live.wipe()).await.expect("cleanup timed out").expect("cleanup failed");
     match outcome {
         Err(_) => panic!("test body timed out after {TEST_TIMEOUT:?}"),
         Ok(Err(join)) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
@@ -74,13 +68,7 @@ pub fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)
 }
 
-pub fn view(
-    id: Uuid,
-    version: i64,
-    state: CaseState,
-    department: Option<&str>,
-    due_at_ms: Option<i64>,
-) -> LiveCase {
+pub fn view(id: Uuid, version: i64, state: CaseState, department: Option<&str>, due_at_ms: Option<i64>) -> LiveCase {
     LiveCase {
         id,
         version,
