@@ -33,6 +33,9 @@ async fn handle(service: &CaseService, event: CaseEvent) -> Settle {
 
 pub async fn run(service: CaseService, bus: Arc<dyn Bus>, shutdown: CancellationToken) {
     let metrics = service.metrics.clone();
-    let service = &service;
-    consumer::run(bus, PROJECTOR_QUEUE, metrics, shutdown, |_, event| handle(service, event)).await;
+    consumer::run(bus, PROJECTOR_QUEUE, metrics, shutdown, move |_, event| {
+        let service = service.clone();
+        async move { handle(&service, event).await }
+    })
+    .await;
 }

@@ -81,8 +81,11 @@ async fn handle(service: &CaseService, message_id: String, event: CaseEvent) -> 
 
 pub async fn run(service: CaseService, bus: Arc<dyn Bus>, shutdown: CancellationToken) {
     let metrics = service.metrics.clone();
-    let service = &service;
-    consumer::run(bus, ROUTER_QUEUE, metrics, shutdown, |id, event| handle(service, id, event)).await;
+    consumer::run(bus, ROUTER_QUEUE, metrics, shutdown, move |id, event| {
+        let service = service.clone();
+        async move { handle(&service, id, event).await }
+    })
+    .await;
 }
 
 /// Safety net for the embedded bus, whose queue does not survive a crash: cases still `reported`

@@ -12,6 +12,7 @@ mod sql;
 use gridflow_domain::ports::StoreError;
 use gridflow_migrations::Migrator;
 use gridflow_migrations::MigratorTrait;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use std::time::Duration;
 
@@ -27,24 +28,27 @@ pub struct SeaStore {
 const MIGRATION_LOCK: i64 = 0x6772_6964_666c;
 
 impl SeaStore {
-    /// Connects to `url` (`postgres://...` or `sqlite://...`). SQLite uses one connection: it has
-    /// a single writer anyway, and one connection avoids `SQLITE_BUSY` on lock upgrades.
+    /// Connects to `url` (`postgres://...` or `sqlite://...`). SQLite gets a small pool in WAL
+    /// mode: readers run beside the single writer, and since every write transaction here starts
+    /// with a write statement, none ever upgrades a read lock (the case where SQLite answers BUSY
+    /// without waiting); writers simply queue on the busy timeout. `synchronous=FULL` makes every
+    /// acknowledged commit durable.
     pub async fn connect(url: &str) -> Result<SeaStore, StoreError> {
         let sqlite = url.starts_with("sqlite:");
         let mut opts = ConnectOptions::new(url.to_string());
-        opts.max_connections(if sqlite { 1 } else { 16 })
+        opts.max_connections(if sqlite { 4 } else { 16 })
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+            });
         let db = Database::connect(opts).await.map_err(sql::map_err)?;
         let backend = db.get_database_backend();
-        let store = SeaStore { db, backend, url: url.to_string() };
-        if sqlite {
-            store.exec_unprepared("PRAGMA journal_mode=WAL").await?;
-            store.exec_unprepared("PRAGMA synchronous=FULL").await?;
-        }
-        Ok(store)
+        Ok(SeaStore { db, backend, url: url.to_string() })
     }
 
     /// Applies pending migrations. On Postgres several replicas may start at once, so the
@@ -72,10 +76,5 @@ impl SeaStore {
     /// The underlying connection, for tests that must bypass the port (e.g. tamper attempts).
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
-    }
-
-    async fn exec_unprepared(&self, sql: &str) -> Result<(), StoreError> {
-        use sea_orm::ConnectionTrait;
-        self.db.execute_unprepared(sql).await.map(|_| ()).map_err(sql::map_err)
     }
 }
