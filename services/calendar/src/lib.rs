@@ -1,0 +1,1 @@
+//! Business calendars: working-time arithmetic with holidays, make-up days and time zones.

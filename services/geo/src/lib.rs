@@ -1,0 +1,1 @@
+//! Geography: grid layers from GeoJSON with validation, spatial index and deterministic point lookup.

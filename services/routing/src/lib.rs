@@ -1,0 +1,1 @@
+//! Category catalogue and responsibility list: versioned, effective-dated routing with explanations.
