@@ -30,3 +30,23 @@ macro_rules! scenarios {
         )+
     };
 }
+
+/// Every scenario, once per backend combination: the one list both suites share, so no scenario
+/// can be forgotten on one stack.
+#[macro_export]
+macro_rules! all_scenarios {
+    ($backends:expr) => {
+        scenarios!($backends;
+            happy_path,
+            rework_return_and_redispatch,
+            extension_and_suspension,
+            bad_input_is_4xx,
+            auth_is_enforced,
+            idempotent_submission,
+            repeated_command_changes_nothing,
+            intake_paths,
+            supervision_paths,
+            listing_and_paging,
+        );
+    };
+}

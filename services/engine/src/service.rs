@@ -82,6 +82,25 @@ pub fn live_view(case: &Case) -> LiveCase {
     }
 }
 
+/// The atomic write for a change: the case as it is now, its new transitions, one outgoing message
+/// per transition, and optionally the inbox mark and the response stored for idempotent replay.
+fn commit_for(
+    next: &Case,
+    expected_version: i64,
+    transitions: Vec<Transition>,
+    inbox: Option<InboxMark>,
+    idempotency: Option<IdempotentResponse>,
+) -> CaseCommit {
+    CaseCommit {
+        outbox: transitions.iter().map(|t| message_for(next, t)).collect(),
+        idempotency,
+        case: next.clone(),
+        expected_version,
+        transitions,
+        inbox,
+    }
+}
+
 /// Applies `events` to a copy of `case`, returning the new case and its transitions.
 pub fn apply_events(case: &Case, events: &[Event], actor: &Actor, now: DateTime<Utc>) -> (Case, Vec<Transition>) {
     let mut next = case.clone();
@@ -195,14 +214,8 @@ impl CaseService {
             from_state: None,
             to_state: case.state,
         };
-        let commit = CaseCommit {
-            outbox: vec![message_for(&case, &transition)],
-            idempotency: Self::idempotency_record(actor, &idem, &case, respond),
-            case: case.clone(),
-            expected_version: 0,
-            transitions: vec![transition],
-            inbox: None,
-        };
+        let idempotency = Self::idempotency_record(actor, &idem, &case, respond);
+        let commit = commit_for(&case, 0, vec![transition], None, idempotency);
         match self.commit(commit).await {
             Ok(()) => {
                 info!(case_id = %id, grid = ?case.grid, "case reported");
@@ -266,14 +279,8 @@ impl CaseService {
             let ctx = Ctx { now, handle_limit: self.handle_limit(&case.category) };
             let events = decide(&case, cmd, actor, ctx)?;
             let (next, transitions) = apply_events(&case, &events, actor, now);
-            let commit = CaseCommit {
-                outbox: transitions.iter().map(|t| message_for(&next, t)).collect(),
-                idempotency: Self::idempotency_record(actor, &idem, &next, respond),
-                case: next.clone(),
-                expected_version: case.version,
-                transitions,
-                inbox: None,
-            };
+            let idempotency = Self::idempotency_record(actor, &idem, &next, respond);
+            let commit = commit_for(&next, case.version, transitions, None, idempotency);
             match self.commit(commit).await {
                 Ok(()) => return Ok(Outcome::Fresh(Box::new(next))),
                 Err(StoreError::VersionConflict) if expected_version.is_none() => continue,
@@ -318,14 +325,7 @@ impl CaseService {
                 events.extend(step);
             }
             let (next, transitions) = apply_events(&case, &events, &actor, now);
-            let commit = CaseCommit {
-                outbox: transitions.iter().map(|t| message_for(&next, t)).collect(),
-                idempotency: None,
-                case: next.clone(),
-                expected_version: case.version,
-                transitions,
-                inbox: inbox.clone(),
-            };
+            let commit = commit_for(&next, case.version, transitions, inbox.clone(), None);
             match self.commit(commit).await {
                 Ok(()) => return Ok(Some(next)),
                 Err(StoreError::VersionConflict) => continue,

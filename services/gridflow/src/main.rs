@@ -119,10 +119,12 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GRIDFLOW_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,lapin=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let cli = Cli::parse();
+    // One-shot commands stay quiet unless something goes wrong; `serve` logs its progress.
+    let default = if matches!(cli.command, Cmd::Serve) { "info,sqlx=warn,lapin=warn" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GRIDFLOW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let cfg = match Config::from_env() {
         Ok(cfg) => cfg,
         Err(e) => {
