@@ -26,8 +26,7 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn identities_from_the_shell_work_over_http() {
+async fn identities_from_the_shell_work_over_http_body() {
     let backends = common::embedded();
     let out = gridflow(&backends, &["migrate"], "");
     assert!(out.status.success(), "{}", text(&out));
@@ -105,4 +104,10 @@ fn config_errors_name_the_variable_and_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("GRIDFLOW_DATABASE_URL"), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identities_from_the_shell_work_over_http() {
+    common::within(240, "identities_from_the_shell_work_over_http", identities_from_the_shell_work_over_http_body())
+        .await;
 }

@@ -73,8 +73,7 @@ async fn assert_audit_intact(database_url: &str, ids: &[String]) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_replicas_dispatch_each_case_exactly_once() {
+async fn three_replicas_dispatch_each_case_exactly_once_body() {
     let backends = common::production().await;
     let mut replicas = vec![];
     for _ in 0..3 {
@@ -165,15 +164,13 @@ async fn republished_events_change_nothing(app: &TestApp) {
     assert_eq!(after["status"], "signed");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn republished_events_change_nothing_embedded() {
+async fn republished_events_change_nothing_embedded_body() {
     let app = common::spawn_app(&common::embedded()).await;
     republished_events_change_nothing(&app).await;
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn republished_events_change_nothing_production() {
+async fn republished_events_change_nothing_production_body() {
     let app = common::spawn_app(&common::production().await).await;
     republished_events_change_nothing(&app).await;
     app.stop().await;
@@ -219,8 +216,7 @@ async fn rebuilds(app: &TestApp) -> u64 {
     line.split(' ').nth(1).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_flushall_is_healed_from_postgres() {
+async fn redis_flushall_is_healed_from_postgres_body() {
     let redis = PrivateRedis::start();
     let mut backends = common::production().await;
     backends.redis_url = Some(redis.url.clone());
@@ -274,4 +270,39 @@ async fn redis_flushall_is_healed_from_postgres() {
     expected.retain(|id| id != &ids[0]);
     wait_queue(expected).await;
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_dispatch_each_case_exactly_once() {
+    common::within(
+        240,
+        "three_replicas_dispatch_each_case_exactly_once",
+        three_replicas_dispatch_each_case_exactly_once_body(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn republished_events_change_nothing_embedded() {
+    common::within(
+        240,
+        "republished_events_change_nothing_embedded",
+        republished_events_change_nothing_embedded_body(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn republished_events_change_nothing_production() {
+    common::within(
+        240,
+        "republished_events_change_nothing_production",
+        republished_events_change_nothing_production_body(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_flushall_is_healed_from_postgres() {
+    common::within(240, "redis_flushall_is_healed_from_postgres", redis_flushall_is_healed_from_postgres_body()).await;
 }

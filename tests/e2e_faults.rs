@@ -57,8 +57,7 @@ async fn ready(app: &common::TestApp) -> u16 {
     res.expect("readyz answered in time").unwrap().status().as_u16()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn store_outage_gives_503_and_recovers() {
+async fn store_outage_gives_503_and_recovers_body() {
     let proxy = CuttableProxy::start("127.0.0.1:5432").await;
     let mut backends = common::production().await;
     let direct = backends.database_url.clone();
@@ -97,4 +96,9 @@ async fn store_outage_gives_503_and_recovers() {
     // The app knew the database by its proxy URL; drop it by its direct one.
     backends.database_url = direct;
     backends.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_outage_gives_503_and_recovers() {
+    common::within(240, "store_outage_gives_503_and_recovers", store_outage_gives_503_and_recovers_body()).await;
 }

@@ -22,6 +22,14 @@ pub fn redis_url() -> String {
     std::env::var("GRIDFLOW_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
+/// Runs a whole test body under a deadline, so a hang anywhere fails the test with its name.
+pub async fn within<F: std::future::Future<Output = ()>>(secs: u64, what: &str, body: F) {
+    assert!(
+        tokio::time::timeout(Duration::from_secs(secs), body).await.is_ok(),
+        "{what} did not finish within {secs} s"
+    );
+}
+
 /// The backends one test owns.
 #[derive(Clone, Debug)]
 pub struct Backends {
@@ -81,6 +89,12 @@ impl Backends {
     /// Best effort: drops the database, the broker namespace and the Redis keys of this test, so
     /// repeated runs do not pile up quorum queues and databases on the shared servers.
     pub async fn cleanup(&self) {
+        if tokio::time::timeout(Duration::from_secs(60), self.cleanup_unbounded()).await.is_err() {
+            eprintln!("warning: cleaning up {} took over 60 s; left for tests/run.sh to sweep", self.namespace);
+        }
+    }
+
+    async fn cleanup_unbounded(&self) {
         if let Some(url) = &self.amqp_url {
             let cfg = gridflow_bus::AmqpConfig { url: url.clone(), prefix: self.namespace.clone() };
             if let Ok(Ok(bus)) =
@@ -185,8 +199,10 @@ impl TestApp {
 }
 
 impl Api {
+    /// Every request is bounded, so a stuck server fails the test instead of hanging the suite.
     pub fn new(base: String) -> Api {
-        Api { base, http: reqwest::Client::new() }
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("HTTP client");
+        Api { base, http }
     }
 
     pub async fn login(&self, user: &str) -> String {

@@ -24,7 +24,8 @@ macro_rules! scenarios {
             async fn $name() {
                 let backends = $backends;
                 let app = common::spawn_app(&backends).await;
-                scenarios::$name(&app).await;
+                let run = tokio::time::timeout(std::time::Duration::from_secs(180), scenarios::$name(&app));
+                assert!(run.await.is_ok(), "scenario {} did not finish within 180 s", stringify!($name));
                 app.stop().await;
             }
         )+

@@ -4,6 +4,7 @@ mod consume;
 mod topology;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -53,22 +54,28 @@ pub(crate) struct Shared {
     names: Names,
     /// Declared queues, needed to subscribe (prefetch) and to re-declare after a reconnect.
     specs: Mutex<HashMap<String, QueueSpec>>,
-    /// Serialises publishes: lapin hands a returned (unroutable) message to whichever confirm
-    /// completes next on the channel, so only one publish may be in flight to attribute it.
-    publisher: tokio::sync::Mutex<Option<Publisher>>,
+    /// The publish connection and its confirm channels (opened lazily, replaced after a failure).
+    publisher: tokio::sync::Mutex<Option<Arc<Publisher>>>,
+    /// Round-robin cursor over the confirm channels.
+    next_channel: AtomicUsize,
     /// Shared by all subscriptions, each on its own channel.
     consumer: tokio::sync::Mutex<Option<Arc<Connection>>>,
     closed: watch::Sender<bool>,
 }
 
+/// Confirm channels per publish connection. lapin hands a returned (unroutable) message to
+/// whichever confirm completes next on its channel, so each channel carries one publish at a time
+/// to attribute returns correctly; several channels let the relay publish in parallel.
+const CONFIRM_CHANNELS: usize = 8;
+
 struct Publisher {
     connection: Connection,
-    channel: Channel,
+    channels: Vec<tokio::sync::Mutex<Channel>>,
 }
 
 impl Publisher {
     fn is_open(&self) -> bool {
-        self.connection.status().connected() && self.channel.status().connected()
+        self.connection.status().connected()
     }
 }
 
@@ -113,6 +120,7 @@ impl AmqpBus {
                 names,
                 specs: Mutex::new(HashMap::new()),
                 publisher: tokio::sync::Mutex::new(None),
+                next_channel: AtomicUsize::new(0),
                 consumer: tokio::sync::Mutex::new(None),
                 closed: watch::channel(false).0,
             }),
@@ -180,27 +188,33 @@ impl Shared {
 
     async fn open_publisher(&self) -> Result<Publisher, BusError> {
         let connection = self.open("publish").await?;
-        let channel = connection.create_channel().await.map_err(broker)?;
-        // Publisher confirms: the broker acks each message once it owns it (for quorum queues,
-        // once a majority has written it). https://www.rabbitmq.com/docs/confirms
-        channel.confirm_select(ConfirmSelectOptions::default()).await.map_err(broker)?;
-        topology::declare_events(&channel, &self.names).await?;
-        Ok(Publisher { connection, channel })
+        let mut channels = Vec::with_capacity(CONFIRM_CHANNELS);
+        for _ in 0..CONFIRM_CHANNELS {
+            let channel = connection.create_channel().await.map_err(broker)?;
+            // Publisher confirms: the broker acks each message once it owns it (for quorum queues,
+            // once a majority has written it). https://www.rabbitmq.com/docs/confirms
+            channel.confirm_select(ConfirmSelectOptions::default()).await.map_err(broker)?;
+            channels.push(tokio::sync::Mutex::new(channel));
+        }
+        if let Some(first) = channels.first() {
+            topology::declare_events(&*first.lock().await, &self.names).await?;
+        }
+        Ok(Publisher { connection, channels })
     }
 
     /// The open publisher, reconnecting (within the budget) if the connection was lost.
-    async fn publisher<'a>(
+    async fn publisher(
         &self,
-        slot: &'a mut Option<Publisher>,
+        slot: &mut Option<Arc<Publisher>>,
         backoff: &mut Backoff,
-    ) -> Result<&'a Publisher, BusError> {
+    ) -> Result<Arc<Publisher>, BusError> {
         if slot.as_ref().is_some_and(|p| !p.is_open()) {
             *slot = None;
         }
         while slot.is_none() {
             self.ensure_open()?;
             match self.open_publisher().await {
-                Ok(publisher) => *slot = Some(publisher),
+                Ok(publisher) => *slot = Some(Arc::new(publisher)),
                 Err(e) => {
                     tracing::warn!(error = %e, "bus: cannot open the publish connection");
                     if !backoff.wait().await {
@@ -209,7 +223,7 @@ impl Shared {
                 }
             }
         }
-        slot.as_ref().ok_or(BusError::Closed)
+        slot.clone().ok_or(BusError::Closed)
     }
 
     /// A fresh channel on the publish connection for declarations: a failed passive declare
@@ -250,13 +264,17 @@ impl Shared {
         // Without `mandatory` the broker silently drops a message no queue is bound for.
         let options = BasicPublishOptions { mandatory: true, ..BasicPublishOptions::default() };
 
-        let mut slot = self.publisher.lock().await;
         let mut backoff = Backoff::within(RECONNECT_BUDGET);
         loop {
-            let publisher = self.publisher(&mut slot, &mut backoff).await?;
+            // The slot is held only to fetch (or reopen) the publisher, not across the publish.
+            let publisher = {
+                let mut slot = self.publisher.lock().await;
+                self.publisher(&mut slot, &mut backoff).await?
+            };
+            let index = self.next_channel.fetch_add(1, Ordering::Relaxed) % publisher.channels.len();
+            let channel = publisher.channels[index].lock().await;
             let attempt = async {
-                let confirm = publisher
-                    .channel
+                let confirm = channel
                     .basic_publish(exchange.clone(), routing_key.clone(), options, &message.payload, properties.clone())
                     .await?;
                 confirm.await
@@ -272,9 +290,16 @@ impl Shared {
                 Ok(Err(e)) => broker(e),
                 Err(_) => BusError::Connection("publisher confirm timed out".into()),
             };
-            // The outcome is unknown, so publish again on a new connection: at least once.
+            drop(channel);
+            // The outcome is unknown, so publish again on a new connection: at least once. Only
+            // the publisher that failed is dropped; another task may already have replaced it.
             tracing::warn!(error = %error, "bus: publish failed, reconnecting");
-            *slot = None;
+            {
+                let mut slot = self.publisher.lock().await;
+                if slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, &publisher)) {
+                    *slot = None;
+                }
+            }
             self.ensure_open()?;
             if !backoff.wait().await {
                 return Err(error);

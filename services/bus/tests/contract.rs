@@ -90,6 +90,35 @@ async fn unroutable_publish_fails(bus: &dyn Bus) {
     assert_quiet(&mut sub).await;
 }
 
+/// Publishes in flight at the same time (as the outbox relay does) must each get their own
+/// outcome: a returned message is never blamed on, or hidden behind, a routable one.
+async fn concurrent_publishes_get_their_own_outcome(bus: &dyn Bus) {
+    bus.declare(&[spec("a", &["case.*"], 5, 100)]).await.unwrap();
+    let messages: Vec<_> = (0..40)
+        .map(|i| message(if i % 3 == 0 { "nobody.listens" } else { "case.reported" }, format!("{i}").as_bytes()))
+        .collect();
+    let results = futures_util::future::join_all(messages.iter().map(|m| bus.publish(m.clone()))).await;
+    let mut expected = BTreeSet::new();
+    for (m, result) in messages.iter().zip(results) {
+        match (m.routing_key.as_str(), result) {
+            ("case.reported", Ok(())) => {
+                expected.insert(m.payload.clone());
+            }
+            ("nobody.listens", Err(BusError::Unroutable(key))) => assert_eq!(key, "nobody.listens"),
+            (key, other) => panic!("{key}: unexpected outcome {other:?}"),
+        }
+    }
+    let mut sub = bus.subscribe("a").await.unwrap();
+    let mut got = BTreeSet::new();
+    for _ in 0..expected.len() {
+        let d = next(&mut sub).await;
+        got.insert(d.message.payload.clone());
+        d.acker.ack().await.unwrap();
+    }
+    assert_eq!(got, expected);
+    assert_quiet(&mut sub).await;
+}
+
 async fn unknown_queue(bus: &dyn Bus) {
     match bus.subscribe("nope").await {
         Err(BusError::UnknownQueue(q)) => assert_eq!(q, "nope"),
@@ -265,6 +294,7 @@ contract!(
     publish_consume_ack,
     routing_patterns,
     unroutable_publish_fails,
+    concurrent_publishes_get_their_own_outcome,
     unknown_queue,
     nack_requeue_redelivers,
     dropped_delivery_redelivers,
