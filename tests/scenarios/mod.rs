@@ -2,6 +2,7 @@
 //! (see `e2e_embedded.rs` and `e2e_production.rs`).
 #![allow(dead_code)]
 
+mod calendar;
 mod guarantees;
 mod input;
 mod lifecycle;
@@ -9,6 +10,7 @@ mod listing;
 mod paths;
 mod support;
 
+pub use calendar::*;
 pub use guarantees::*;
 pub use input::*;
 pub use lifecycle::*;
@@ -48,6 +50,7 @@ macro_rules! all_scenarios {
             intake_paths,
             supervision_paths,
             listing_and_paging,
+            calendar_preview,
         );
     };
 }

@@ -21,6 +21,7 @@ pub enum Code {
     Forbidden,
     OutOfScope,
     CaseNotFound,
+    CalendarNotFound,
     NotFound,
     InvalidTransition,
     VersionConflict,
@@ -49,6 +50,7 @@ impl Code {
             Forbidden => ("forbidden", StatusCode::FORBIDDEN),
             OutOfScope => ("out_of_scope", StatusCode::FORBIDDEN),
             CaseNotFound => ("case_not_found", StatusCode::NOT_FOUND),
+            CalendarNotFound => ("calendar_not_found", StatusCode::NOT_FOUND),
             NotFound => ("not_found", StatusCode::NOT_FOUND),
             InvalidTransition => ("invalid_transition", StatusCode::CONFLICT),
             VersionConflict => ("version_conflict", StatusCode::CONFLICT),
@@ -63,7 +65,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::MalformedJson,
         Code::InvalidRequest,
         Code::InvalidQuery,
@@ -74,6 +76,7 @@ impl Code {
         Code::Forbidden,
         Code::OutOfScope,
         Code::CaseNotFound,
+        Code::CalendarNotFound,
         Code::NotFound,
         Code::InvalidTransition,
         Code::VersionConflict,

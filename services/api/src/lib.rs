@@ -23,6 +23,8 @@ pub struct AuthConfig {
 pub struct AppState {
     pub service: CaseService,
     pub auth: AuthConfig,
+    /// Business calendars (the shipped `cn-default` until calendars become editable data).
+    pub calendars: gridflow_calendar::CalendarSet,
 }
 
 /// Registers every route and the error handlers that keep extractor failures in the JSON shape.
@@ -39,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::cases::list)
         .service(routes::cases::read)
         .service(routes::cases::act)
+        .service(routes::calendars::list)
+        .service(routes::calendars::due)
         .service(routes::reference::categories)
         .service(routes::reference::grids)
         .service(routes::reference::departments)

@@ -86,6 +86,12 @@ pub fn document() -> Value {
                 "parameters": [id_param, { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string" } }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Action" } } } },
                 "responses": errors(json!({ "200": ok("The case after the action", "Case") })) } },
+            "/api/v1/calendars": { "get": { "summary": "Business calendars with their versions", "responses": errors(json!({ "200": { "description": "Calendars" } })) } },
+            "/api/v1/calendars/{code}/due": { "post": {
+                "summary": "Preview a due instant: start + amount in minutes, working_hours or working_days",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "example": "cn-default" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DueRequest" } } } },
+                "responses": errors(json!({ "200": ok("The due instant in the calendar's zone", "Due") })) } },
             "/api/v1/categories": { "get": { "summary": "Loaded categories", "responses": errors(json!({ "200": { "description": "Categories" } })) } },
             "/api/v1/grids": { "get": { "summary": "Loaded grids with centroids", "responses": errors(json!({ "200": { "description": "Grids" } })) } },
             "/api/v1/departments": { "get": { "summary": "Departments", "responses": errors(json!({ "200": { "description": "Departments" } })) } },
@@ -107,6 +113,12 @@ pub fn document() -> Value {
             "schemas": {
                 "Error": { "type": "object", "required": ["code", "message"], "properties": {
                     "code": { "type": "string", "enum": codes }, "message": { "type": "string" } } },
+                "DueRequest": { "type": "object", "required": ["start", "amount", "unit"], "additionalProperties": false, "properties": {
+                    "start": { "type": "string", "format": "date-time" }, "amount": { "type": "integer", "minimum": 0 },
+                    "unit": { "type": "string", "enum": ["minutes", "working_hours", "working_days"] } } },
+                "Due": { "type": "object", "required": ["due"], "properties": {
+                    "due": { "type": "string", "format": "date-time" }, "calendar": { "type": "string" },
+                    "calendar_version": { "type": "string", "format": "date" } } },
                 "Login": { "type": "object", "required": ["username", "password"], "additionalProperties": false, "properties": {
                     "username": { "type": "string" }, "password": { "type": "string" } } },
                 "Token": { "type": "object", "required": ["access_token"], "properties": {

@@ -107,6 +107,8 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
     let state = web::Data::new(AppState {
         service,
         auth: AuthConfig { jwt_secret: cfg.jwt_secret.clone(), token_ttl_seconds: cfg.token_ttl_seconds },
+        calendars: gridflow_calendar::CalendarSet::new(gridflow_calendar::try_builtin().context("loading calendars")?)
+            .context("loading calendars")?,
     });
     let server = HttpServer::new(move || {
         let m = http_metrics.clone();
