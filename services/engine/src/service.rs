@@ -55,6 +55,17 @@ pub enum Outcome {
     Replayed { status: u16, body: String },
 }
 
+/// A command from a person or machine client, with what is needed to answer it idempotently.
+pub struct ActRequest<'a> {
+    pub actor: &'a Actor,
+    pub id: Uuid,
+    pub command: &'a Command,
+    /// When given, the command applies only to this version of the case (`version_conflict` otherwise).
+    pub expected_version: Option<i64>,
+    pub idem: Option<Idempotency>,
+    pub respond: Responder<'a>,
+}
+
 /// Builds the HTTP status and body for a case, so that it can be stored for idempotent replay in
 /// the same transaction as the change itself.
 pub type Responder<'a> = &'a (dyn Fn(&Case) -> (u16, String) + Sync);
@@ -229,17 +240,10 @@ impl CaseService {
     }
 
     /// Applies a command from a person or machine client.
-    #[tracing::instrument(skip_all, fields(case_id = %id, action = cmd.name(), actor = %actor.id))]
-    pub async fn act(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        cmd: &Command,
-        expected_version: Option<i64>,
-        idem: Option<Idempotency>,
-        respond: Responder<'_>,
-    ) -> Result<Outcome, ServiceError> {
-        match self.act_once(actor, id, cmd, expected_version, idem.clone(), respond).await {
+    #[tracing::instrument(skip_all, fields(case_id = %req.id, action = req.command.name(), actor = %req.actor.id))]
+    pub async fn act(&self, req: ActRequest<'_>) -> Result<Outcome, ServiceError> {
+        let (actor, idem) = (req.actor, req.idem.clone());
+        match self.act_once(req).await {
             // A concurrent request with the same key may have won meanwhile (so this one saw the
             // case already moved on): answer as the winner did.
             Err(e) if idem.is_some() => self.replay(actor, &idem).await?.ok_or(e),
@@ -247,15 +251,8 @@ impl CaseService {
         }
     }
 
-    async fn act_once(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        cmd: &Command,
-        expected_version: Option<i64>,
-        idem: Option<Idempotency>,
-        respond: Responder<'_>,
-    ) -> Result<Outcome, ServiceError> {
+    async fn act_once(&self, req: ActRequest<'_>) -> Result<Outcome, ServiceError> {
+        let ActRequest { actor, id, command: cmd, expected_version, idem, respond } = req;
         if let Some(replayed) = self.replay(actor, &idem).await? {
             return Ok(replayed);
         }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use gridflow_domain::ports::CaseFilter;
 use gridflow_domain::{Case, CaseState, Command, NewReport, Urgency};
 use gridflow_engine::Outcome;
-use gridflow_engine::service::Idempotency;
+use gridflow_engine::service::{ActRequest, Idempotency};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -204,6 +204,7 @@ pub async fn act(
         }
     };
     let cmd = parse_command(value)?;
-    let outcome = state.service.act(&actor, id, &cmd, expected_version, idem, &case_body).await?;
+    let req = ActRequest { actor: &actor, id, command: &cmd, expected_version, idem, respond: &case_body };
+    let outcome = state.service.act(req).await?;
     Ok(respond(outcome, case_body))
 }
