@@ -23,6 +23,7 @@ pub enum Code {
     CaseNotFound,
     CalendarNotFound,
     NotFound,
+    MethodNotAllowed,
     InvalidTransition,
     VersionConflict,
     Contended,
@@ -52,6 +53,7 @@ impl Code {
             CaseNotFound => ("case_not_found", StatusCode::NOT_FOUND),
             CalendarNotFound => ("calendar_not_found", StatusCode::NOT_FOUND),
             NotFound => ("not_found", StatusCode::NOT_FOUND),
+            MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
             InvalidTransition => ("invalid_transition", StatusCode::CONFLICT),
             VersionConflict => ("version_conflict", StatusCode::CONFLICT),
             Contended => ("contended", StatusCode::CONFLICT),
@@ -65,7 +67,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::MalformedJson,
         Code::InvalidRequest,
         Code::InvalidQuery,
@@ -78,6 +80,7 @@ impl Code {
         Code::CaseNotFound,
         Code::CalendarNotFound,
         Code::NotFound,
+        Code::MethodNotAllowed,
         Code::InvalidTransition,
         Code::VersionConflict,
         Code::Contended,

@@ -6,6 +6,7 @@ mod body;
 pub mod error;
 mod http_metrics;
 mod openapi;
+mod openapi_actions;
 mod routes;
 pub mod views;
 
@@ -50,9 +51,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(not_found));
 }
 
-async fn not_found() -> actix_web::HttpResponse {
+/// Unmatched requests: a known path with another method is 405 with `Allow`, anything else 404.
+async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
     use actix_web::ResponseError;
-    ApiError::new(Code::NotFound, "no such endpoint; see /openapi.json").error_response()
+    let allowed = openapi::methods_for(req.path());
+    if allowed.is_empty() {
+        return ApiError::new(Code::NotFound, "no such endpoint; see /openapi.json").error_response();
+    }
+    let message = format!("{} is not supported here; use {}", req.method(), allowed.join(", "));
+    let mut res = ApiError::new(Code::MethodNotAllowed, message).error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        res.headers_mut().insert(actix_web::http::header::ALLOW, value);
+    }
+    res
 }
 
 pub use http_metrics::HttpMetrics;

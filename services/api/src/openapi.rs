@@ -1,6 +1,7 @@
 //! The OpenAPI 3 description of the whole API, served at /openapi.json.
 
 use crate::error::Code;
+pub use crate::openapi_actions::methods_for;
 use gridflow_domain::{CaseState, Role};
 use serde_json::{Value, json};
 
@@ -18,33 +19,6 @@ fn errors(mut responses: Value) -> Value {
     }
     responses
 }
-
-const ACTIONS: [&str; 24] = [
-    "accept",
-    "reject",
-    "mark_duplicate",
-    "register",
-    "dispatch",
-    "redispatch",
-    "sign",
-    "start",
-    "feedback",
-    "request_verification",
-    "verify",
-    "close",
-    "request_return",
-    "approve_return",
-    "deny_return",
-    "request_extension",
-    "approve_extension",
-    "deny_extension",
-    "suspend",
-    "resume",
-    "self_resolve",
-    "reopen",
-    "escalate",
-    "urge",
-];
 
 pub fn document() -> Value {
     let states: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
@@ -67,7 +41,7 @@ pub fn document() -> Value {
             "/api/v1/cases": {
                 "post": {
                     "summary": "Report a problem (honours Idempotency-Key)",
-                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }],
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[ -~]*[!-~][ -~]*$" } }],
                     "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Submission" } } } },
                     "responses": errors(json!({ "201": ok("Case registered", "Created") })) },
                 "get": {
@@ -83,7 +57,7 @@ pub fn document() -> Value {
                 "responses": errors(json!({ "200": ok("The case", "Case") })) } },
             "/api/v1/cases/{id}/actions": { "post": {
                 "summary": "Apply a lifecycle action (honours Idempotency-Key and optional expected_version)",
-                "parameters": [id_param, { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string" } }],
+                "parameters": [id_param, { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[ -~]*[!-~][ -~]*$" } }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Action" } } } },
                 "responses": errors(json!({ "200": ok("The case after the action", "Case") })) } },
             "/api/v1/calendars": { "get": { "summary": "Business calendars with their versions", "responses": errors(json!({ "200": { "description": "Calendars" } })) } },
@@ -131,11 +105,7 @@ pub fn document() -> Value {
                 "Created": { "type": "object", "required": ["id", "status"], "properties": {
                     "id": { "type": "string", "format": "uuid" }, "status": { "type": "string", "enum": states },
                     "version": { "type": "integer" }, "grid": { "type": "string", "nullable": true } } },
-                "Action": { "type": "object", "required": ["action"], "properties": {
-                    "action": { "type": "string", "enum": ACTIONS },
-                    "expected_version": { "type": "integer" }, "department": { "type": "string" }, "reason": { "type": "string" },
-                    "note": { "type": "string" }, "passed": { "type": "boolean" }, "minutes": { "type": "integer" },
-                    "master_id": { "type": "string", "format": "uuid" }, "to": { "type": "string" } } },
+                "Action": crate::openapi_actions::action_schema(),
                 "Case": { "type": "object", "required": ["id", "status", "version", "category"], "properties": {
                     "id": { "type": "string", "format": "uuid" }, "status": { "type": "string", "enum": states },
                     "version": { "type": "integer" }, "category": { "type": "string" }, "lat": { "type": "number" }, "lon": { "type": "number" },
