@@ -76,5 +76,17 @@ status=${PIPESTATUS[0]}
 set -e
 passed=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed' target/test-output.log | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' target/test-output.log | awk '{s+=$1} END {print s+0}')
+
+say "API fuzzing: no generated request may cause a 5xx (schemathesis, fixed seed)"
+set +e
+GRIDFLOW_BIN=target/debug/gridflow bash tests/fuzz.sh
+fuzz=$?
+set -e
+if [ "$fuzz" -eq 0 ]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  [ "$status" -ne 0 ] || status=$fuzz
+fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"
