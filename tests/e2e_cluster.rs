@@ -154,7 +154,8 @@ async fn republished_events_change_nothing(app: &TestApp) {
         if backlog_zero && published >= 10 {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "relay did not republish");
+        // A publish whose confirm times out under load is retried when its 30 s claim lease ends.
+        assert!(start.elapsed() < Duration::from_secs(75), "relay did not republish");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;

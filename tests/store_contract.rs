@@ -376,6 +376,7 @@ async fn concurrent_claimers(s: &SeaStore) {
     assert_eq!(two.len(), sets[1].len(), "a claimer got the same row twice");
     assert!(one.is_disjoint(&two), "rows claimed by both: {:?}", one.intersection(&two).collect::<Vec<_>>());
     assert_eq!(one.union(&two).cloned().collect::<HashSet<_>>(), all);
-    assert!(!one.is_empty() && !two.is_empty(), "claims did not interleave: {} / {}", one.len(), two.len());
+    // Whether both claimers got rows is up to the scheduler (SQLite has a single writer), so only
+    // the contract is asserted: disjoint claims that together cover every row.
     assert!(s.claim_outbox("relay-3", 500, 60_000).await.unwrap().is_empty());
 }
