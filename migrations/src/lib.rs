@@ -8,13 +8,19 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
 mod m20261122_000001_core;
+mod m20261122_000002_reference;
+mod m20261122_000003_sla;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_core::Migration)]
+        vec![
+            Box::new(m20261122_000001_core::Migration),
+            Box::new(m20261122_000002_reference::Migration),
+            Box::new(m20261122_000003_sla::Migration),
+        ]
     }
 }
 

@@ -4,7 +4,10 @@
 mod bus;
 mod live;
 mod store;
+mod timers;
 
 pub use bus::*;
 pub use live::*;
 pub use store::*;
+#[allow(unused_imports)]
+pub use timers::*;

@@ -8,6 +8,7 @@ mod port;
 mod principals;
 mod reference;
 mod sql;
+mod timers;
 
 use gridflow_domain::ports::StoreError;
 use gridflow_migrations::Migrator;

@@ -1,0 +1,1 @@
+//! Placeholder for the durable SLA timer port (filled in by the SLA change).

@@ -1,0 +1,1 @@
+//! SLA policy for Gridflow: stage clocks, lights, escalation chains, approval tiers and metrics.

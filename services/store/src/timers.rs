@@ -1,0 +1,1 @@
+//! Placeholder for the durable SLA timers on sea-orm (filled in by the SLA change).
