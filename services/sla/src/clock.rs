@@ -262,6 +262,12 @@ impl StageClock {
             return Ok(self.due_at);
         }
         let removed = counted(cal, self.limit.unit, pause.start, at.min(self.due_at), &[])?;
+        if removed.is_zero() {
+            // A pause over non-working time only (evening, holiday) moves nothing, even if it
+            // outlasts the due — as in `Calendar::add_with_pauses`.
+            return Ok(self.due_at);
+        }
+        // Counting resumes at the later of the old due and the resume instant.
         Ok(advance(cal, self.limit.unit, self.due_at.max(at), removed)?)
     }
 
