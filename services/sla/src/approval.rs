@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Limit;
+use crate::clock::{Limit, LimitUnit};
 
 /// Who signs, lowest tier first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -31,6 +31,14 @@ pub struct ExtensionPolicy {
     /// Requests above this are "long" and also need the principal leader; `None`: never long.
     #[serde(default)]
     pub long_bound: Option<Limit>,
+    /// Working hours in a nominal working day, to compare a request in working hours with a bound in
+    /// working days (7 for `cn-default`: 08:30–12:00 and 14:00–17:30).
+    #[serde(default = "default_working_day_hours")]
+    pub working_day_hours: u32,
+}
+
+fn default_working_day_hours() -> u32 {
+    7
 }
 
 /// Why an approval step was refused.
@@ -46,10 +54,24 @@ pub enum ApprovalError {
     AlreadyComplete,
 }
 
-/// Whether `requested` exceeds `bound`. Limits in different units cannot be compared without a
-/// calendar, so they count as exceeding: the higher tier is the safe side of the doubt.
-fn exceeds(requested: Limit, bound: Limit) -> bool {
-    requested.unit != bound.unit || requested.amount > bound.amount
+impl ExtensionPolicy {
+    /// Whether `requested` exceeds `bound`. Working hours and working days compare through
+    /// `working_day_hours`; natural minutes and working time cannot be compared without a calendar
+    /// and a start, so they count as exceeding: the higher tier is the safe side of the doubt.
+    fn exceeds(&self, requested: Limit, bound: Limit) -> bool {
+        let working_hours = |limit: Limit| match limit.unit {
+            LimitUnit::Minutes => None,
+            LimitUnit::WorkingHours => Some(u64::from(limit.amount)),
+            LimitUnit::WorkingDays => Some(u64::from(limit.amount) * u64::from(self.working_day_hours)),
+        };
+        match (requested.unit, bound.unit) {
+            (LimitUnit::Minutes, LimitUnit::Minutes) => requested.amount > bound.amount,
+            _ => match (working_hours(requested), working_hours(bound)) {
+                (Some(requested), Some(bound)) => requested > bound,
+                _ => true,
+            },
+        }
+    }
 }
 
 /// The approvers an extension request needs, in signing order.
@@ -71,13 +93,13 @@ pub fn required_approvers(
     if requested.amount == 0 {
         return Err(ApprovalError::EmptyRequest);
     }
-    let mut approvers = if extension_count_so_far == 0 && !policy.engineering && !exceeds(requested, policy.first_bound)
-    {
-        vec![Approver::ShiftLead]
-    } else {
-        vec![Approver::SectionHead, Approver::Leader]
-    };
-    if bulk || policy.long_bound.is_some_and(|bound| exceeds(requested, bound)) {
+    let mut approvers =
+        if extension_count_so_far == 0 && !policy.engineering && !policy.exceeds(requested, policy.first_bound) {
+            vec![Approver::ShiftLead]
+        } else {
+            vec![Approver::SectionHead, Approver::Leader]
+        };
+    if bulk || policy.long_bound.is_some_and(|bound| policy.exceeds(requested, bound)) {
         approvers.push(Approver::PrincipalLeader);
     }
     Ok(approvers)
