@@ -56,8 +56,12 @@ pub struct ClockRecord {
 }
 
 impl ClockRecord {
-    /// Late as of `now`: stopped after its due instant, or still open at or past it.
+    /// Late as of `now`: stopped after its due instant, or still open at or past it. A suspended
+    /// record is never breached: its clock is paused and its recorded due is not final.
     pub fn breached(&self, now: DateTime<Utc>) -> bool {
+        if self.suspended {
+            return false;
+        }
         match self.stopped_at {
             Some(stopped) => stopped > self.due_at,
             None => now >= self.due_at,

@@ -147,3 +147,45 @@ pub fn threshold_instants(
     }
     Ok(instants)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation() {
+        assert_eq!(Thresholds::new(vec![50, 80, 100]), Ok(Thresholds::default()));
+        assert_eq!(Thresholds::new(vec![100]).map(|t| t.warning()), Ok(None));
+        assert_eq!(Thresholds::new(vec![0, 100]), Err(ThresholdError::OutOfRange(0)));
+        assert_eq!(Thresholds::new(vec![100, 1001]), Err(ThresholdError::OutOfRange(1001)));
+        assert_eq!(Thresholds::new(vec![80, 50, 100]), Err(ThresholdError::NotAscending { previous: 80, next: 50 }));
+        assert_eq!(Thresholds::new(vec![80, 80, 100]), Err(ThresholdError::NotAscending { previous: 80, next: 80 }));
+        assert_eq!(Thresholds::new(vec![50, 80]), Err(ThresholdError::MissingBreach));
+        assert_eq!(Thresholds::new(vec![50, 90, 100, 150]).map(|t| t.warning()), Ok(Some(90)));
+    }
+
+    #[test]
+    fn lights_at_the_boundaries() {
+        let t = Thresholds::default();
+        assert_eq!(light(0.0, &t), Light::Green);
+        assert_eq!(light(0.5, &t), Light::Green);
+        assert_eq!(light(14_399.0 / 18_000.0, &t), Light::Green);
+        assert_eq!(light(14_400.0 / 18_000.0, &t), Light::Yellow);
+        assert_eq!(light(17_999.0 / 18_000.0, &t), Light::Yellow);
+        assert_eq!(light(1.0, &t), Light::Red);
+        assert_eq!(light(2.5, &t), Light::Red);
+        let only_breach = Thresholds::new(vec![100]).unwrap_or_default();
+        assert_eq!(light(0.99, &only_breach), Light::Green);
+    }
+
+    #[test]
+    fn per_category_policy() {
+        let strict = Thresholds::new(vec![30, 60, 100]).unwrap_or_default();
+        let policy = ThresholdPolicy {
+            by_category: BTreeMap::from([("0102".to_owned(), strict.clone())]),
+            ..Default::default()
+        };
+        assert_eq!(policy.for_category("0102"), &strict);
+        assert_eq!(policy.for_category("0104"), &Thresholds::default());
+    }
+}

@@ -26,9 +26,12 @@ fn policy(engineering: bool) -> ExtensionPolicy {
     }
 }
 
+/// Name, policy, extensions so far, requested, bulk, expected approvers.
+type Row = (&'static str, ExtensionPolicy, u32, Limit, bool, Vec<Approver>);
+
 #[test]
 fn extension_tiers() {
-    let table: [(&str, ExtensionPolicy, u32, Limit, bool, Vec<Approver>); 12] = [
+    let table: [Row; 12] = [
         ("first, within bound", policy(false), 0, days(2), false, vec![ShiftLead]),
         ("first, exactly the bound", policy(false), 0, days(3), false, vec![ShiftLead]),
         ("first, over bound", policy(false), 0, days(4), false, vec![SectionHead, Leader]),
