@@ -74,8 +74,7 @@ async fn identities_from_the_shell_work_over_http_body() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["roles"], json!(["dispatcher", "supervisor"]));
     // The machine client reports through its API key; the case is attributed to the key.
-    let report =
-        json!({ "category": "0102", "lat": 39.9075, "lon": 116.3975, "description": "from the 12345 hotline" });
+    let report = json!({ "category": "event:0505", "lat": 39.92016480496015, "lon": 116.39389718115333, "description": "from the 12345 hotline" });
     let (status, created) =
         app.send(app.http.post(format!("{}/api/v1/cases", app.base)).header("X-Api-Key", &key).json(&report)).await;
     assert_eq!(status, 201, "{created}");

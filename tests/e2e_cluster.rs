@@ -89,7 +89,7 @@ async fn three_replicas_dispatch_each_case_exactly_once_body() {
             replicas[2].child.wait().await.unwrap();
         }
         let alive = if i < 20 { 3 } else { 2 };
-        ids.push(replicas[i % alive].api.submit(&worker, "0102").await);
+        ids.push(replicas[i % alive].api.submit(&worker, "event:0505").await);
     }
     let a = &replicas[0].api;
     let start = Instant::now();
@@ -99,7 +99,11 @@ async fn three_replicas_dispatch_each_case_exactly_once_body() {
     }
     for id in &ids {
         let case = a.case(&worker, id).await;
-        assert_eq!(kinds(&case), ["reported", "accepted", "registered", "dispatched"], "case {id}");
+        assert_eq!(
+            kinds(&case),
+            ["reported", "accepted", "registered", "routed", "dispatched", "assigned"],
+            "case {id}"
+        );
         assert_eq!(case["version"], 4);
     }
     // The whole loop, each step on a different replica.
@@ -133,7 +137,7 @@ async fn republish_all(database_url: &str) -> u64 {
 async fn republished_events_change_nothing(app: &TestApp) {
     let worker = app.login("worker").await;
     let unit = app.login("sanitation").await;
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &id, "dispatched", Duration::from_secs(10)).await;
     app.must_act(&unit, &id, json!({ "action": "sign" })).await;
     let before = app.case(&worker, &id).await;
@@ -203,7 +207,7 @@ impl Drop for PrivateRedis {
 }
 
 async fn queue_ids(app: &TestApp, token: &str) -> Vec<String> {
-    let (_, body) = app.get("/api/v1/queues/sanitation", token).await;
+    let (_, body) = app.get("/api/v1/queues/dept-sanitation", token).await;
     body["cases"]
         .as_array()
         .map(|c| c.iter().map(|x| x["id"].as_str().unwrap().to_string()).collect())
@@ -235,7 +239,7 @@ async fn redis_flushall_is_healed_from_postgres_body() {
     let unit = app.login("sanitation").await;
     let mut ids = vec![];
     for _ in 0..5 {
-        ids.push(app.submit(&worker, "0102").await);
+        ids.push(app.submit(&worker, "event:0505").await);
     }
     for id in &ids {
         app.wait_status(&worker, id, "dispatched", Duration::from_secs(10)).await;

@@ -73,7 +73,7 @@ async fn store_outage_gives_503_and_recovers_body() {
         assert!(start.elapsed() < Duration::from_secs(30), "readyz never noticed the outage");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let body = json!({ "category": "0102", "lat": 39.9075, "lon": 116.3975, "description": "during outage" });
+    let body = json!({ "category": "event:0505", "lat": 39.92016480496015, "lon": 116.39389718115333, "description": "during outage" });
     let (status, err) = tokio::time::timeout(Duration::from_secs(30), app.post("/api/v1/cases", Some(&worker), body))
         .await
         .expect("a submission during the outage is answered, not left hanging");
@@ -86,7 +86,7 @@ async fn store_outage_gives_503_and_recovers_body() {
         assert!(start.elapsed() < Duration::from_secs(30), "readyz never recovered");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &id, "dispatched", Duration::from_secs(15)).await;
     // The submission refused during the outage left nothing behind.
     let dispatcher = app.login("dispatcher").await;

@@ -16,7 +16,7 @@ use gridflow_domain::audit::{GENESIS, Transition, canonical, chain_hash, verify_
 use gridflow_domain::ports::{InboxMark, Store, StoreError};
 use gridflow_domain::{Event, RejectReason};
 use gridflow_store::SeaStore;
-use queries::{list_and_page_cases, reference_data, users_and_api_keys};
+use queries::{list_and_page_cases, nearby_and_handler_loads, reference_data, users_and_api_keys};
 use sea_orm::ConnectionTrait;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -71,6 +71,7 @@ contract!(
     list_and_page_cases,
     users_and_api_keys,
     reference_data,
+    nearby_and_handler_loads,
 );
 
 async fn create_and_read_back(s: &SeaStore) {

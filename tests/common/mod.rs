@@ -235,7 +235,7 @@ impl Api {
 
     /// Submits a report at the centre of grid 110101001001001 (row 1, column 1 of the demo district).
     pub async fn submit(&self, token: &str, category: &str) -> String {
-        let body = json!({ "category": category, "lat": 39.9075, "lon": 116.3975, "description": "test report" });
+        let body = json!({ "category": category, "lat": 39.92016480496015, "lon": 116.39389718115333, "description": "test report" });
         let (status, body) = self.post("/api/v1/cases", Some(token), body).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["id"].as_str().expect("id").to_string()

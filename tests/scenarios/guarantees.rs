@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 const BURST: usize = 8;
 
 fn submission(description: &str) -> String {
-    json!({ "category": "0102", "lat": G1.0, "lon": G1.1, "description": description }).to_string()
+    json!({ "category": "event:0505", "lat": G1.0, "lon": G1.1, "description": description }).to_string()
 }
 
 fn with_key(app: &TestApp, path: &str, token: &str, key: &str, body: &str) -> reqwest::RequestBuilder {
@@ -43,7 +43,8 @@ pub async fn idempotent_submission(app: &TestApp) {
     assert_eq!(ids(app, &dispatcher, "").await.len(), 1);
 
     // Keys belong to their user: another user's identical key is a new request.
-    let s2 = json!({ "category": "0102", "lat": S2.0, "lon": S2.1, "description": "overflowing bin" }).to_string();
+    let s2 =
+        json!({ "category": "event:0505", "lat": S2.0, "lon": S2.1, "description": "overflowing bin" }).to_string();
     let theirs = app.send(with_key(app, "/api/v1/cases", &worker2, "retry-1", &s2)).await;
     assert_eq!(theirs.0, StatusCode::CREATED, "{}", theirs.1);
     assert_ne!(theirs.1["id"], first.1["id"]);
@@ -63,7 +64,11 @@ pub async fn idempotent_submission(app: &TestApp) {
     assert_eq!(all.len(), 3, "exactly one case per key: {all:?}");
     assert!(all.contains(&burst_id));
     let case = app.wait_status(&worker, &burst_id, "dispatched", DISPATCH_WITHIN).await;
-    assert_eq!(kinds(&case), ["reported", "accepted", "registered", "dispatched"], "the burst case was routed once");
+    assert_eq!(
+        kinds(&case),
+        ["reported", "accepted", "registered", "routed", "dispatched", "assigned"],
+        "the burst case was routed once"
+    );
 
     // A later replay still answers with the stored 201, not the case's current state.
     let late = app.send(with_key(app, "/api/v1/cases", &worker, "burst-1", &burst)).await;
@@ -83,7 +88,7 @@ pub async fn repeated_command_changes_nothing(app: &TestApp) {
     let unit = app.login("sanitation").await;
 
     // A second sign is refused and leaves the timeline as it was.
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
     let signed = app.must_act(&unit, &id, json!({ "action": "sign" })).await;
     let before = app.case(&unit, &id).await;
@@ -108,7 +113,7 @@ pub async fn repeated_command_changes_nothing(app: &TestApp) {
     assert_eq!(fed["status"], "feedback_given");
 
     // Eight identical signs at once: exactly one wins.
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
     let path = format!("/api/v1/cases/{id}/actions");
     let reqs = (0..BURST).map(|_| raw_post(app, &path, Some(&unit), json!({ "action": "sign" }).to_string())).collect();
@@ -119,11 +124,11 @@ pub async fn repeated_command_changes_nothing(app: &TestApp) {
         assert_error(got, StatusCode::CONFLICT, "invalid_transition", "losing concurrent sign");
     }
     let case = app.case(&unit, &id).await;
-    assert_eq!(kinds(&case), ["reported", "accepted", "registered", "dispatched", "signed"]);
+    assert_eq!(kinds(&case), ["reported", "accepted", "registered", "routed", "dispatched", "assigned", "signed"]);
     assert_eq!(case["status"], "signed");
 
     // An action retried with its Idempotency-Key replays the answer and adds no transition.
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
     let path = format!("/api/v1/cases/{id}/actions");
     let sign = json!({ "action": "sign" }).to_string();
@@ -147,5 +152,8 @@ pub async fn repeated_command_changes_nothing(app: &TestApp) {
         assert_eq!(*body, answers[0].1, "every retry gets the first answer");
     }
     let case = app.case(&unit, &id).await;
-    assert_eq!(kinds(&case), ["reported", "accepted", "registered", "dispatched", "signed", "feedback_given"]);
+    assert_eq!(
+        kinds(&case),
+        ["reported", "accepted", "registered", "routed", "dispatched", "assigned", "signed", "feedback_given"]
+    );
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 
 fn report(extra: Value) -> Value {
-    let mut body = json!({ "category": "0102", "lat": G1.0, "lon": G1.1, "description": "garbage by the gate" });
+    let mut body = json!({ "category": "event:0505", "lat": G1.0, "lon": G1.1, "description": "garbage by the gate" });
     for (k, v) in extra.as_object().unwrap() {
         if v.is_null() {
             body.as_object_mut().unwrap().remove(k);
@@ -79,7 +79,7 @@ pub async fn bad_input_is_4xx(app: &TestApp) {
     }
 
     // Actions: unknown, malformed and misaddressed.
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     created.push(id.clone());
     app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
     let actions = [
@@ -142,13 +142,17 @@ pub async fn bad_input_is_4xx(app: &TestApp) {
     assert_error(&got, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "oversized body");
 
     // One more good submission, then nothing half-written: exactly the created cases exist.
-    created.push(app.submit(&worker, "0401").await);
+    created.push(app.submit(&worker, "event:0401").await);
     let listed = ids(app, &dispatcher, "").await;
     let mut expected = created.clone();
     expected.reverse();
     assert_eq!(listed, expected, "only successful submissions created cases");
     let case = app.case(&worker, &created[0]).await;
-    assert_eq!(kinds(&case), ["reported", "accepted", "registered", "dispatched"], "refused actions left no trace");
+    assert_eq!(
+        kinds(&case),
+        ["reported", "accepted", "registered", "routed", "dispatched", "assigned"],
+        "refused actions left no trace"
+    );
 }
 
 /// Tokens are required and checked; roles and scopes limit what each user can see and do.
@@ -162,7 +166,7 @@ pub async fn auth_is_enforced(app: &TestApp) {
     assert_error(&got, StatusCode::UNAUTHORIZED, "invalid_credentials", "empty credentials");
 
     let worker = app.login("worker").await;
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
     let case_path = format!("/api/v1/cases/{id}");
 
@@ -171,7 +175,7 @@ pub async fn auth_is_enforced(app: &TestApp) {
         app.http.get(format!("{}/api/v1/cases", app.base)),
         app.http.get(format!("{}{case_path}", app.base)),
         app.http.get(format!("{}/api/v1/categories", app.base)),
-        app.http.get(format!("{}/api/v1/queues/sanitation", app.base)),
+        app.http.get(format!("{}/api/v1/queues/dept-sanitation", app.base)),
         app.http.post(format!("{}/api/v1/cases", app.base)).json(&report(json!({}))),
         app.http.post(format!("{}{case_path}/actions", app.base)).json(&json!({ "action": "sign" })),
     ];
@@ -219,24 +223,24 @@ pub async fn auth_is_enforced(app: &TestApp) {
     assert_error(&got, StatusCode::FORBIDDEN, "out_of_scope", "worker2 reads a case in street 110101001");
     let got = app.post("/api/v1/cases", Some(&worker2), report(json!({}))).await;
     assert_error(&got, StatusCode::FORBIDDEN, "out_of_scope", "worker2 reports in street 110101001");
-    let own = submit_at(app, &worker2, "0102", S2).await;
+    let own = submit_at(app, &worker2, "event:0505", S2).await;
     assert_eq!(app.case(&worker2, &own).await["street"], "110101002");
     assert_eq!(ids(app, &worker2, "").await, std::slice::from_ref(&own), "worker2 lists only its street");
 
     // Unit scope: a unit acts only on cases dispatched to it.
     let unit = app.login("sanitation").await;
-    let urban = app.login("urban").await;
+    let urban = app.login("enforcement").await;
     let got = app.get(&case_path, &urban).await;
     assert_error(&got, StatusCode::FORBIDDEN, "out_of_scope", "urban reads a sanitation case");
     let got = app.act(&urban, &id, json!({ "action": "sign" })).await;
     assert_error(&got, StatusCode::FORBIDDEN, "out_of_scope", "urban signs a sanitation case");
-    let got = app.get("/api/v1/queues/sanitation", &urban).await;
+    let got = app.get("/api/v1/queues/dept-sanitation", &urban).await;
     assert_error(&got, StatusCode::FORBIDDEN, "out_of_scope", "urban reads the sanitation queue");
 
     // Roles: each action has its own set of roles.
-    let got = app.act(&worker, &id, json!({ "action": "dispatch", "department": "roads" })).await;
+    let got = app.act(&worker, &id, json!({ "action": "dispatch", "department": "dept-municipal" })).await;
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "a grid worker dispatches");
-    let got = app.act(&worker, &id, json!({ "action": "redispatch", "department": "roads" })).await;
+    let got = app.act(&worker, &id, json!({ "action": "redispatch", "department": "dept-municipal" })).await;
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "a grid worker redispatches");
     let got = app.act(&unit, &id, json!({ "action": "close", "note": "done" })).await;
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "a unit closes");
@@ -256,7 +260,18 @@ pub async fn auth_is_enforced(app: &TestApp) {
     let case = app.case(&worker, &id).await;
     assert_eq!(
         kinds(&case),
-        ["reported", "accepted", "registered", "dispatched", "signed", "feedback_given", "verified", "closed"]
+        [
+            "reported",
+            "accepted",
+            "registered",
+            "routed",
+            "dispatched",
+            "assigned",
+            "signed",
+            "feedback_given",
+            "verified",
+            "closed"
+        ]
     );
     assert!(case["timeline"].as_array().unwrap().iter().all(|t| t["actor"] != "mallory"));
 }

@@ -11,9 +11,9 @@ const DISPATCH_WITHIN: Duration = Duration::from_secs(5);
 pub async fn happy_path(app: &TestApp) {
     let worker = app.login("worker").await;
     let unit = app.login("sanitation").await;
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     let case = app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
-    assert_eq!(case["department"], "sanitation");
+    assert_eq!(case["department"], "dept-sanitation");
     assert_eq!(case["grid"], "110101001001001");
     assert!(case["due_at"].is_string());
     app.must_act(&unit, &id, json!({ "action": "sign" })).await;
@@ -24,20 +24,31 @@ pub async fn happy_path(app: &TestApp) {
     let kinds: Vec<&str> = case["timeline"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["reported", "accepted", "registered", "dispatched", "signed", "feedback_given", "verified", "closed"]
+        [
+            "reported",
+            "accepted",
+            "registered",
+            "routed",
+            "dispatched",
+            "assigned",
+            "signed",
+            "feedback_given",
+            "verified",
+            "closed"
+        ]
     );
     let seqs: Vec<i64> = case["timeline"].as_array().unwrap().iter().map(|t| t["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs, (1..=8).collect::<Vec<_>>());
+    assert_eq!(seqs, (1..=10).collect::<Vec<_>>());
 }
 
 /// Rework after a failed verification, then a return that is approved and re-dispatched.
 pub async fn rework_return_and_redispatch(app: &TestApp) {
     let worker = app.login("worker").await;
     let unit = app.login("sanitation").await;
-    let urban = app.login("urban").await;
+    let urban = app.login("enforcement").await;
     let lead = app.login("lead").await;
     let dispatcher = app.login("dispatcher").await;
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
 
     // Rework: feedback, failed verification, back to the unit, counter +1.
@@ -52,20 +63,40 @@ pub async fn rework_return_and_redispatch(app: &TestApp) {
     // Return: the unit says "not ours"; the shift lead approves; the dispatcher re-dispatches.
     let (status, body) = app.act(&unit, &id, json!({ "action": "request_return", "reason": "not ours" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "return is only possible before handling starts: {body}");
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
     let requested =
         app.must_act(&unit, &id, json!({ "action": "request_return", "reason": "this is a private yard" })).await;
     assert_eq!(requested["status"], "return_requested");
     let approved = app.must_act(&lead, &id, json!({ "action": "approve_return" })).await;
-    assert_eq!(approved["status"], "registered");
-    assert_eq!(approved["department"], serde_json::Value::Null);
-    assert_eq!(approved["returned_by"], json!(["sanitation"]));
+    // A wrong dispatch is re-routed at once without the unit that returned it: the only matching
+    // rule names that unit, so the territorial fallback (the grid's street office) takes the case.
+    assert_eq!(approved["status"], "dispatched");
+    assert_eq!(approved["returned_by"], json!(["dept-sanitation"]));
+    assert_eq!(approved["routing"]["excluded"], json!(["dept-sanitation"]));
+    let explain = json!({ "category": "event:0505", "lat": approved["lat"], "lon": approved["lon"], "exclude": ["dept-sanitation"] });
+    let (status, expected) = app.post("/api/v1/routing/explain", Some(&dispatcher), explain).await;
+    assert_eq!(status, StatusCode::OK, "{expected}");
+    assert_ne!(expected["decision"]["lead"], "dept-sanitation");
+    assert_eq!(
+        approved["department"], expected["decision"]["lead"],
+        "re-routed as the rules say without the returning unit"
+    );
+    let kinds: Vec<_> = approved_timeline(app, &lead, &id).await;
+    assert!(
+        kinds.ends_with(&["return_approved".into(), "routed".into(), "dispatched".into(), "assigned".into()]),
+        "{kinds:?}"
+    );
     let (status, _) = app.act(&unit, &id, json!({ "action": "sign" })).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    let redispatched =
-        app.must_act(&dispatcher, &id, json!({ "action": "dispatch", "department": "urban-mgmt" })).await;
-    assert_eq!(redispatched["department"], "urban-mgmt");
+    assert_eq!(status, StatusCode::FORBIDDEN, "the returning unit no longer holds the case");
+    let redispatched = app
+        .must_act(
+            &dispatcher,
+            &id,
+            json!({ "action": "redispatch", "department": "dept-enforcement", "reason": "street asks" }),
+        )
+        .await;
+    assert_eq!(redispatched["department"], "dept-enforcement");
     let (status, body) = app.act(&unit, &id, json!({ "action": "sign" })).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the old unit is out of scope now: {body}");
     assert_eq!(body["code"], "out_of_scope");
@@ -77,7 +108,7 @@ pub async fn extension_and_suspension(app: &TestApp) {
     let worker = app.login("worker").await;
     let unit = app.login("sanitation").await;
     let lead = app.login("lead").await;
-    let id = app.submit(&worker, "0102").await;
+    let id = app.submit(&worker, "event:0505").await;
     let dispatched = app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
     let due0 = chrono::DateTime::parse_from_rfc3339(dispatched["due_at"].as_str().unwrap()).unwrap();
     app.must_act(&unit, &id, json!({ "action": "sign" })).await;
@@ -111,4 +142,9 @@ pub async fn extension_and_suspension(app: &TestApp) {
     assert!(due2 - due1 >= chrono::Duration::seconds(1), "the pause moved the deadline: {due1} → {due2}");
     app.must_act(&unit, &id, json!({ "action": "feedback", "note": "done" })).await;
     app.must_act(&worker, &id, json!({ "action": "verify", "passed": true })).await;
+}
+
+async fn approved_timeline(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+    let case = app.case(token, id).await;
+    case["timeline"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap().to_string()).collect()
 }

@@ -23,13 +23,13 @@ pub async fn listing_and_paging(app: &TestApp) {
 
     // Seven cases over four departments and three grids, in creation order.
     let plan = [
-        ("0102", G1, "sanitation", G1_CODE),
-        ("0104", G1, "sanitation", G1_CODE),
-        ("0401", G1, "urban-mgmt", G1_CODE),
-        ("0201", G1, "street-001", G1_CODE),
-        ("0102", G2, "sanitation", G2_CODE),
-        ("1001", G1, "roads", G1_CODE),
-        ("0102", S2, "sanitation", S2_CODE),
+        ("event:0505", G1, "dept-sanitation", G1_CODE),
+        ("facility:0302", G1, "dept-sanitation", G1_CODE),
+        ("event:0401", G1, "dept-enforcement", G1_CODE),
+        ("event:0201", G1, "street-110101001", G1_CODE),
+        ("event:0505", G2, "dept-sanitation", G2_CODE),
+        ("facility:0101", G1, "owner-water", G1_CODE),
+        ("event:0505", S2, "dept-sanitation", S2_CODE),
     ];
     let mut created = vec![];
     for (category, at, department, grid) in plan {
@@ -85,11 +85,11 @@ pub async fn listing_and_paging(app: &TestApp) {
     assert_eq!(filtered("status=dispatched&").await, pick(&[1, 2, 3, 4, 5, 6]));
     assert_eq!(filtered("status=closed&").await, pick(&[0]));
     assert_eq!(filtered("status=signed&").await, pick(&[]));
-    assert_eq!(filtered("department=sanitation&").await, pick(&[0, 1, 4, 6]));
-    assert_eq!(filtered("department=sanitation&status=dispatched&").await, pick(&[1, 4, 6]));
+    assert_eq!(filtered("department=dept-sanitation&").await, pick(&[0, 1, 4, 6]));
+    assert_eq!(filtered("department=dept-sanitation&status=dispatched&").await, pick(&[1, 4, 6]));
     assert_eq!(filtered("department=nowhere&").await, pick(&[]));
-    assert_eq!(filtered("category=0102&").await, pick(&[0, 4, 6]));
-    assert_eq!(filtered("category=0102&grid=110101001002001&").await, pick(&[4]));
+    assert_eq!(filtered("category=event:0505&").await, pick(&[0, 4, 6]));
+    assert_eq!(filtered("category=event:0505&grid=110101001002001&").await, pick(&[4]));
     assert_eq!(filtered("grid=110101001001001&").await, pick(&[0, 1, 2, 3, 5]));
     assert_eq!(filtered("grid=110101002001001&").await, pick(&[6]));
     let (status, body) = app.get("/api/v1/cases?status=dispatched&limit=2", &dispatcher).await;
@@ -113,34 +113,41 @@ pub async fn listing_and_paging(app: &TestApp) {
     let (status, body) = app.get("/api/v1/categories", &worker).await;
     assert_eq!(status, StatusCode::OK);
     let categories = body["categories"].as_array().unwrap();
-    assert_eq!(categories.len(), 10);
-    assert!(categories.iter().any(|c| c["code"] == "0102" && c["limit_minutes"] == 24 * 60), "{body}");
+    assert_eq!(categories.len(), 86, "catalogue version 2 of the demo");
+    let snow = categories.iter().find(|c| c["code"] == "event:0505").unwrap();
+    assert_eq!(snow["limits"]["handle"], json!({ "value": 240, "unit": "minutes" }), "{snow}");
+    assert_eq!(snow["name"], "道路积雪结冰");
     let (status, body) = app.get("/api/v1/grids", &worker).await;
     assert_eq!(status, StatusCode::OK);
     let grids = body["grids"].as_array().unwrap();
-    assert_eq!(grids.len(), 16);
+    assert!(grids.len() >= 400, "the demo district has hundreds of unit grids");
     for g in grids {
         assert_eq!(g["code"].as_str().unwrap().len(), 15, "{g}");
         let (lat, lon) = (g["centroid"]["lat"].as_f64().unwrap(), g["centroid"]["lon"].as_f64().unwrap());
-        assert!((39.905..39.925).contains(&lat) && (116.395..116.415).contains(&lon), "{g}");
+        assert!((39.85..40.0).contains(&lat) && (116.3..116.5).contains(&lon), "{g}");
     }
     let g1 = grids.iter().find(|g| g["code"] == G1_CODE).unwrap();
     assert!((g1["centroid"]["lat"].as_f64().unwrap() - G1.0).abs() < 1e-9);
     assert!((g1["centroid"]["lon"].as_f64().unwrap() - G1.1).abs() < 1e-9);
     let (status, body) = app.get("/api/v1/departments", &worker).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body["departments"].as_array().unwrap().iter().any(|d| d["code"] == "sanitation"));
+    assert!(body["departments"].as_array().unwrap().iter().any(|d| d["code"] == "dept-sanitation"));
 
     // The sanitation queue: its open cases, soonest due first, nothing closed or foreign.
     let open: HashSet<String> = pick(&[1, 4, 6]);
-    let queue = poll_get(app, "/api/v1/queues/sanitation", &sanitation, DISPATCH_WITHIN, |q| {
+    let queue = poll_get(app, "/api/v1/queues/dept-sanitation", &sanitation, DISPATCH_WITHIN, |q| {
         q["cases"].as_array().unwrap().iter().map(id_of).collect::<HashSet<_>>() == open
     })
     .await;
     let cases = queue["cases"].as_array().unwrap();
     let due: Vec<i64> = cases.iter().map(|c| c["due_at_ms"].as_i64().unwrap()).collect();
     assert!(due.windows(2).all(|w| w[0] <= w[1]), "soonest due first: {queue}");
-    assert_eq!(id_of(&cases[0]), created[1], "0104 (5 h limit) is due before the 24 h ones");
+    for c in cases {
+        // The queue's countdown is the case's own due instant.
+        let case = app.case(&dispatcher, &id_of(c)).await;
+        let due_at = chrono::DateTime::parse_from_rfc3339(case["due_at"].as_str().unwrap()).unwrap();
+        assert_eq!(c["due_at_ms"].as_i64().unwrap(), due_at.timestamp_millis(), "{case}");
+    }
     let got = app.get("/api/v1/queues/nowhere", &dispatcher).await;
     assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "unknown_department", "queue of an unknown department");
     let (status, _) = app.get("/api/v1/queues/triage", &dispatcher).await;

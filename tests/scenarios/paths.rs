@@ -18,13 +18,13 @@ pub async fn intake_paths(app: &TestApp) {
     let unit = app.login("sanitation").await;
 
     // Over HTTP every report is dispatched at once, after which intake decisions are too late.
-    let master = app.submit(&worker, "0102").await;
+    let master = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &master, "dispatched", DISPATCH_WITHIN).await;
     let got = app.act(&intake, &master, json!({ "action": "reject", "reason": "too_minor" })).await;
     assert_error(&got, CONFLICT, "invalid_transition", "reject a dispatched case");
     let got = app.act(&intake, &master, json!({ "action": "mark_duplicate", "master_id": uuid::Uuid::new_v4() })).await;
     assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "duplicate of a non-existent master");
-    let other = app.submit(&worker, "0102").await;
+    let other = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &other, "dispatched", DISPATCH_WITHIN).await;
     let got = app.act(&intake, &other, json!({ "action": "mark_duplicate", "master_id": master })).await;
     assert_error(&got, CONFLICT, "invalid_transition", "mark a dispatched case as duplicate");
@@ -34,14 +34,18 @@ pub async fn intake_paths(app: &TestApp) {
     assert_error(&got, CONFLICT, "invalid_transition", "accept a dispatched case");
     let got = app.act(&worker, &other, json!({ "action": "reject", "reason": "too_minor" })).await;
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "a grid worker rejects");
-    let got = app.act(&intake, &other, json!({ "action": "dispatch", "department": "roads" })).await;
+    let got = app.act(&intake, &other, json!({ "action": "dispatch", "department": "dept-municipal" })).await;
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "intake dispatches");
     let before = app.case(&worker, &other).await;
-    assert_eq!(kinds(&before), ["reported", "accepted", "registered", "dispatched"], "refusals left no trace");
+    assert_eq!(
+        kinds(&before),
+        ["reported", "accepted", "registered", "routed", "dispatched", "assigned"],
+        "refusals left no trace"
+    );
 
     // Accepted cases (seeded: the router only ever touches `reported` ones).
     // Reject.
-    let rejected = seed_accepted(app, "0102", G1, G1_CODE).await;
+    let rejected = seed_accepted(app, "event:0505", G1, G1_CODE).await;
     assert_eq!(app.case(&intake, &rejected).await["status"], "accepted");
     let got = app.act(&intake, &rejected, json!({ "action": "reject", "reason": "not_a_reason" })).await;
     assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "unknown reject reason");
@@ -53,7 +57,7 @@ pub async fn intake_paths(app: &TestApp) {
     assert!(case["department"].is_null());
     let got = app.act(&intake, &rejected, json!({ "action": "reject", "reason": "too_minor" })).await;
     assert_error(&got, CONFLICT, "invalid_transition", "reject twice");
-    let got = app.act(&dispatcher, &rejected, json!({ "action": "dispatch", "department": "sanitation" })).await;
+    let got = app.act(&dispatcher, &rejected, json!({ "action": "dispatch", "department": "dept-sanitation" })).await;
     assert_error(&got, CONFLICT, "invalid_transition", "dispatch a rejected case");
     let case = app.case(&worker, &rejected).await;
     assert_eq!(kinds(&case), ["reported", "accepted", "rejected"]);
@@ -61,7 +65,7 @@ pub async fn intake_paths(app: &TestApp) {
     assert_eq!(ids(app, &dispatcher, "status=rejected&").await, std::slice::from_ref(&rejected));
 
     // Mark duplicate.
-    let dup = seed_accepted(app, "0102", G1, G1_CODE).await;
+    let dup = seed_accepted(app, "event:0505", G1, G1_CODE).await;
     let got = app.act(&intake, &dup, json!({ "action": "mark_duplicate", "master_id": dup })).await;
     assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "a case duplicating itself");
     let got = app.act(&intake, &dup, json!({ "action": "mark_duplicate", "master_id": uuid::Uuid::new_v4() })).await;
@@ -77,7 +81,7 @@ pub async fn intake_paths(app: &TestApp) {
     assert_eq!(app.case(&worker, &master).await["status"], "dispatched", "the master is untouched");
 
     // Self-resolve: only a grid worker whose area covers the case.
-    let solved = seed_accepted(app, "0102", G1, G1_CODE).await;
+    let solved = seed_accepted(app, "event:0505", G1, G1_CODE).await;
     let got = app.act(&worker2, &solved, json!({ "action": "self_resolve", "note": "picked it up" })).await;
     assert_error(&got, StatusCode::FORBIDDEN, "out_of_scope", "worker2 self-resolves in street 110101001");
     let got = app.act(&intake, &solved, json!({ "action": "self_resolve", "note": "picked it up" })).await;
@@ -91,7 +95,7 @@ pub async fn intake_paths(app: &TestApp) {
     assert_eq!(kinds(&app.case(&worker, &solved).await), ["reported", "accepted", "self_resolved"]);
 
     // Manual registration: the case waits in triage until a dispatcher picks a department.
-    let manual = seed_accepted(app, "0102", G1, G1_CODE).await;
+    let manual = seed_accepted(app, "event:0505", G1, G1_CODE).await;
     let got = app.act(&worker, &manual, json!({ "action": "register" })).await;
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "a grid worker registers");
     let case = app.must_act(&intake, &manual, json!({ "action": "register" })).await;
@@ -103,11 +107,12 @@ pub async fn intake_paths(app: &TestApp) {
     poll_get(app, "/api/v1/queues/triage", &dispatcher, DISPATCH_WITHIN, has(&manual)).await;
     let got = app.act(&intake, &manual, json!({ "action": "reject", "reason": "too_minor" })).await;
     assert_error(&got, CONFLICT, "invalid_transition", "reject a registered case");
-    let case = app.must_act(&dispatcher, &manual, json!({ "action": "dispatch", "department": "sanitation" })).await;
+    let case =
+        app.must_act(&dispatcher, &manual, json!({ "action": "dispatch", "department": "dept-sanitation" })).await;
     assert_eq!(case["status"], "dispatched");
-    assert_eq!(case["department"], "sanitation");
+    assert_eq!(case["department"], "dept-sanitation");
     assert!(case["due_at"].is_string());
-    poll_get(app, "/api/v1/queues/sanitation", &unit, DISPATCH_WITHIN, has(&manual)).await;
+    poll_get(app, "/api/v1/queues/dept-sanitation", &unit, DISPATCH_WITHIN, has(&manual)).await;
     let triage = poll_get(app, "/api/v1/queues/triage", &dispatcher, DISPATCH_WITHIN, |q| !has(&manual)(q)).await;
     for closed in [&rejected, &dup, &solved] {
         assert!(!has(closed)(&triage), "a finished case is in triage: {triage}");
@@ -115,7 +120,7 @@ pub async fn intake_paths(app: &TestApp) {
     app.must_act(&unit, &manual, json!({ "action": "sign" })).await;
     assert_eq!(
         kinds(&app.case(&worker, &manual).await),
-        ["reported", "accepted", "registered", "dispatched", "signed"]
+        ["reported", "accepted", "registered", "dispatched", "assigned", "signed"]
     );
 }
 
@@ -127,8 +132,8 @@ pub async fn supervision_paths(app: &TestApp) {
     let lead = app.login("lead").await;
     let dispatcher = app.login("dispatcher").await;
     let sanitation = app.login("sanitation").await;
-    let urban = app.login("urban").await;
-    let id = app.submit(&worker, "0102").await;
+    let urban = app.login("enforcement").await;
+    let id = app.submit(&worker, "event:0505").await;
     app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
 
     // Urge and escalate count up and leave the case where it is.
@@ -148,16 +153,16 @@ pub async fn supervision_paths(app: &TestApp) {
     assert_eq!(escalated["urge_count"], 2);
 
     // Redispatch moves the case; the old unit loses it.
-    let got = app.act(&dispatcher, &id, json!({ "action": "redispatch", "department": "sanitation" })).await;
+    let got = app.act(&dispatcher, &id, json!({ "action": "redispatch", "department": "dept-sanitation" })).await;
     assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "redispatch to the same department");
     let moved = app
         .must_act(
             &dispatcher,
             &id,
-            json!({ "action": "redispatch", "department": "urban-mgmt", "reason": "vendor's rubbish" }),
+            json!({ "action": "redispatch", "department": "dept-enforcement", "reason": "vendor's rubbish" }),
         )
         .await;
-    assert_eq!(moved["department"], "urban-mgmt");
+    assert_eq!(moved["department"], "dept-enforcement");
     assert_eq!(moved["status"], "dispatched");
     let got = app.get(&format!("/api/v1/cases/{id}"), &sanitation).await;
     assert_error(&got, StatusCode::FORBIDDEN, "out_of_scope", "the old unit reads the case");
@@ -187,9 +192,9 @@ pub async fn supervision_paths(app: &TestApp) {
     assert_error(&got, CONFLICT, "invalid_transition", "reopen twice");
     let got = app.act(&urban, &id, json!({ "action": "sign" })).await;
     assert_eq!(got.0, StatusCode::CONFLICT, "nobody signs a reopened case before it is dispatched: {}", got.1);
-    let again = app.must_act(&dispatcher, &id, json!({ "action": "dispatch", "department": "sanitation" })).await;
+    let again = app.must_act(&dispatcher, &id, json!({ "action": "dispatch", "department": "dept-sanitation" })).await;
     assert_eq!(again["status"], "dispatched");
-    assert_eq!(again["department"], "sanitation");
+    assert_eq!(again["department"], "dept-sanitation");
     let got = app.act(&urban, &id, json!({ "action": "sign" })).await;
     assert_error(&got, StatusCode::FORBIDDEN, "out_of_scope", "the previous unit signs after re-dispatch");
     app.must_act(&sanitation, &id, json!({ "action": "sign" })).await;
@@ -204,16 +209,20 @@ pub async fn supervision_paths(app: &TestApp) {
             "reported",
             "accepted",
             "registered",
+            "routed",
             "dispatched",
+            "assigned",
             "urged",
             "urged",
             "escalated",
             "redispatched",
+            "assigned",
             "signed",
             "feedback_given",
             "closed",
             "reopened",
             "dispatched",
+            "assigned",
             "signed",
             "feedback_given",
             "verified",
@@ -221,8 +230,9 @@ pub async fn supervision_paths(app: &TestApp) {
         ]
     );
     let seqs: Vec<i64> = case["timeline"].as_array().unwrap().iter().map(|t| t["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs, (1..=17).collect::<Vec<_>>());
+    assert_eq!(seqs, (1..=21).collect::<Vec<_>>());
     let actors: Vec<&str> = case["timeline"].as_array().unwrap().iter().map(|t| t["actor"].as_str().unwrap()).collect();
-    assert_eq!(&actors[4..8], ["supervisor", "supervisor", "head", "dispatcher"]);
-    assert_eq!(actors[10], "lead");
+    assert_eq!(&actors[6..10], ["supervisor", "supervisor", "head", "dispatcher"]);
+    assert_eq!(actors[10], "system:engine", "the handler is assigned by the engine after the re-dispatch");
+    assert_eq!(actors[13], "lead");
 }

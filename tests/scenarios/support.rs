@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 pub const DISPATCH_WITHIN: Duration = Duration::from_secs(10);
 
 /// Centre of grid 110101001001001 (street 110101001).
-pub const G1: (f64, f64) = (39.9075, 116.3975);
+pub const G1: (f64, f64) = (39.92016480496015, 116.39389718115333);
 pub const G1_CODE: &str = "110101001001001";
 /// Centre of grid 110101001002001 (street 110101001, second community).
-pub const G2: (f64, f64) = (39.9075, 116.4075);
+pub const G2: (f64, f64) = (39.923030777977544, 116.39387552855283);
 pub const G2_CODE: &str = "110101001002001";
 /// Centre of grid 110101002001001 (street 110101002: the only street `worker2` covers).
-pub const S2: (f64, f64) = (39.9175, 116.3975);
+pub const S2: (f64, f64) = (39.92012986830602, 116.39774166003514);
 pub const S2_CODE: &str = "110101002001001";
 
 /// Asserts an error response: its status and its stable `code`, and that it carries a message.
@@ -148,6 +148,7 @@ pub async fn seed_accepted(app: &TestApp, category: &str, at: (f64, f64), grid: 
         client_ref: None,
         grid: Some(grid.into()),
         reporter: "worker".into(),
+        facility_id: None,
     };
     let case = Case::from_reported(id, &reported, now).unwrap();
     let first = Transition {

@@ -40,6 +40,7 @@ pub fn report(id: Uuid, category: &str, grid: &str, created: DateTime<Utc>) -> C
         client_ref: None,
         grid: Some(grid.into()),
         reporter: "worker-1".into(),
+        facility_id: None,
     };
     let case = Case::from_reported(id, &event, created).unwrap();
     let t = Transition {

@@ -2,11 +2,8 @@
 //! principals and reference data.
 
 use crate::fixtures::*;
-use gridflow_domain::geo::{Grid, LatLon};
-use gridflow_domain::ports::{
-    CaseFilter, Category, Department, Principal, ReferenceData, RoutingRule, Store, StoreError,
-};
-use gridflow_domain::{Case, CaseState, Event, Role, Scope};
+use gridflow_domain::ports::{CaseCommit, CaseFilter, NearbyQuery, Principal, ReferenceDoc, Store, StoreError};
+use gridflow_domain::{Case, CaseState, Event, RejectReason, Role, Scope};
 use gridflow_store::SeaStore;
 use uuid::Uuid;
 
@@ -133,48 +130,65 @@ pub async fn users_and_api_keys(s: &SeaStore) {
     assert_eq!(s.user("relay").await.unwrap(), None);
 }
 
+fn doc(kind: &str, revision: i32, body: &str) -> ReferenceDoc {
+    ReferenceDoc { kind: kind.into(), revision, body: body.into(), created_by: "admin".into(), created_at: at(T0) }
+}
+
 pub async fn reference_data(s: &SeaStore) {
-    assert_eq!(s.reference().await.unwrap(), ReferenceData::default());
-    let category = |code: &str, minutes| Category {
-        code: code.into(),
-        name: format!("类别 {code}"),
-        name_en: format!("category {code}"),
-        kind: "event".into(),
-        limit_minutes: minutes,
-    };
-    let department = |code: &str| Department { code: code.into(), name: format!("{code} bureau") };
-    let ring =
-        vec![LatLon { lat: 39.9, lon: 116.39 }, LatLon { lat: 39.9, lon: 116.4 }, LatLon { lat: 39.91, lon: 116.4 }];
-    let first = ReferenceData {
-        categories: vec![category("A01", 120), category("B02", 1_440)],
-        departments: vec![department("roads"), department("water")],
-        grids: vec![Grid { code: "110101001001001".into(), name: "Grid 1-1".into(), ring }],
-        rules: vec![
-            RoutingRule { id: 1, grid: None, category: Some("A01".into()), department: "water".into(), priority: 10 },
-            RoutingRule {
-                id: 2,
-                grid: Some("110101001001001".into()),
-                category: None,
-                department: "roads".into(),
-                priority: 5,
-            },
-        ],
-    };
-    s.load_reference(&first).await.unwrap();
-    assert_eq!(s.reference().await.unwrap(), first);
+    assert!(s.reference_docs().await.unwrap().is_empty());
+    s.put_reference_docs(&[doc("geography", 1, "g1"), doc("rules", 1, "r1")]).await.unwrap();
+    assert_eq!(s.reference_docs().await.unwrap(), vec![doc("geography", 1, "g1"), doc("rules", 1, "r1")]);
 
-    // A load replaces everything; it does not merge.
-    let second = ReferenceData {
-        categories: vec![category("C03", 30)],
-        departments: vec![department("parks")],
-        grids: vec![],
-        rules: vec![RoutingRule { id: 7, grid: None, category: None, department: "parks".into(), priority: 0 }],
-    };
-    s.load_reference(&second).await.unwrap();
-    assert_eq!(s.reference().await.unwrap(), second);
+    // Only the latest revision of each kind is in force.
+    s.put_reference_docs(&[doc("rules", 2, "r2")]).await.unwrap();
+    assert_eq!(s.reference_docs().await.unwrap(), vec![doc("geography", 1, "g1"), doc("rules", 2, "r2")]);
 
-    // A load that fails part-way changes nothing (one transaction).
-    let broken = ReferenceData { categories: vec![category("D04", 60), category("D04", 90)], ..first };
-    assert!(s.load_reference(&broken).await.is_err());
-    assert_eq!(s.reference().await.unwrap(), second);
+    // A skipped or repeated revision is a conflict, and a batch with one bad document writes none.
+    assert_err!(s.put_reference_docs(&[doc("rules", 4, "r4")]).await, StoreError::VersionConflict);
+    assert_err!(s.put_reference_docs(&[doc("rules", 2, "again")]).await, StoreError::VersionConflict);
+    let batch = [doc("geography", 2, "g2"), doc("rules", 2, "stale")];
+    assert_err!(s.put_reference_docs(&batch).await, StoreError::VersionConflict);
+    assert_eq!(s.reference_docs().await.unwrap(), vec![doc("geography", 1, "g1"), doc("rules", 2, "r2")]);
+}
+
+/// Duplicate search by box, category, window and openness; open-case counts per handler.
+pub async fn nearby_and_handler_loads(s: &SeaStore) {
+    let place = |mut c: CaseCommit, lat: f64, lon: f64| {
+        c.case.lat = lat;
+        c.case.lon = lon;
+        c
+    };
+    let near = place(report(Uuid::new_v4(), "event:0102", "G", at(T0)), 39.9200, 116.3900);
+    let far = place(report(Uuid::new_v4(), "event:0102", "G", at(T0)), 39.9300, 116.3900);
+    let other = place(report(Uuid::new_v4(), "event:0104", "G", at(T0)), 39.9200, 116.3900);
+    let old = place(report(Uuid::new_v4(), "event:0102", "G", at(T0 - 10_000)), 39.9200, 116.3900);
+    for c in [&near, &far, &other, &old] {
+        s.commit(c).await.unwrap();
+    }
+    let query = |since| NearbyQuery {
+        category: "event:0102".into(),
+        lat: (39.9195, 39.9205),
+        lon: (116.3895, 116.3905),
+        since: at(since),
+        limit: 10,
+    };
+    let ids = |cases: Vec<Case>| cases.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.nearby_cases(&query(T0 - 1)).await.unwrap()), vec![near.case.id]);
+    assert_eq!(ids(s.nearby_cases(&query(T0 - 20_000)).await.unwrap()), vec![near.case.id, old.case.id]);
+    // A closed case is no longer a duplicate candidate.
+    let closed = [Event::Rejected { reason: RejectReason::TooMinor, note: String::new() }];
+    step(s, &near.case, &closed, at(T0 + 1)).await;
+    assert!(s.nearby_cases(&query(T0 - 1)).await.unwrap().is_empty());
+
+    assert!(s.handler_loads("dept-a").await.unwrap().is_empty());
+    let assigned =
+        |handler: &str| Event::Assigned { handler: Some(handler.into()), policy: String::new(), reason: String::new() };
+    for (i, h) in ["h1", "h2", "h1"].iter().enumerate() {
+        let c = create(s, "event:0102", "G", at(T0 + i as i64)).await;
+        let mut events = dispatch("dept-a", at(T0));
+        events.push(assigned(h));
+        step(s, &c.case, &events, at(T0 + 5)).await;
+    }
+    assert_eq!(s.handler_loads("dept-a").await.unwrap(), vec![("h1".into(), 2), ("h2".into(), 1)]);
+    assert!(s.handler_loads("dept-b").await.unwrap().is_empty());
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use gridflow_domain::DomainError;
 use gridflow_domain::ports::StoreError;
 use gridflow_engine::ServiceError;
+use gridflow_engine::reference::ReferenceError;
 use serde::Serialize;
 use std::fmt;
 
@@ -30,6 +31,10 @@ pub enum Code {
     IdempotencyKeyReused,
     UnknownCategory,
     UnknownDepartment,
+    UnknownHandler,
+    UnknownFacility,
+    InvalidReference,
+    ReferenceConflict,
     OutsideServiceArea,
     ValidationFailed,
     StoreUnavailable,
@@ -60,6 +65,10 @@ impl Code {
             IdempotencyKeyReused => ("idempotency_key_reused", StatusCode::UNPROCESSABLE_ENTITY),
             UnknownCategory => ("unknown_category", StatusCode::UNPROCESSABLE_ENTITY),
             UnknownDepartment => ("unknown_department", StatusCode::UNPROCESSABLE_ENTITY),
+            UnknownHandler => ("unknown_handler", StatusCode::UNPROCESSABLE_ENTITY),
+            UnknownFacility => ("unknown_facility", StatusCode::UNPROCESSABLE_ENTITY),
+            InvalidReference => ("invalid_reference", StatusCode::UNPROCESSABLE_ENTITY),
+            ReferenceConflict => ("reference_conflict", StatusCode::CONFLICT),
             OutsideServiceArea => ("outside_service_area", StatusCode::UNPROCESSABLE_ENTITY),
             ValidationFailed => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY),
             StoreUnavailable => ("store_unavailable", StatusCode::SERVICE_UNAVAILABLE),
@@ -67,7 +76,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 27] = [
         Code::MalformedJson,
         Code::InvalidRequest,
         Code::InvalidQuery,
@@ -87,6 +96,10 @@ impl Code {
         Code::IdempotencyKeyReused,
         Code::UnknownCategory,
         Code::UnknownDepartment,
+        Code::UnknownHandler,
+        Code::UnknownFacility,
+        Code::InvalidReference,
+        Code::ReferenceConflict,
         Code::OutsideServiceArea,
         Code::ValidationFailed,
         Code::StoreUnavailable,
@@ -98,17 +111,26 @@ impl Code {
 pub struct ApiError {
     pub code: Code,
     pub message: String,
+    /// Extra machine-readable detail (e.g. every problem of a rejected import).
+    pub details: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
 struct Body<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problems: Option<&'a serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(code: Code, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into() }
+        ApiError { code, message: message.into(), details: None }
+    }
+
+    pub fn with_problems(mut self, problems: serde_json::Value) -> ApiError {
+        self.details = Some(problems);
+        self
     }
 }
 
@@ -125,7 +147,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let (code, status) = self.code.spec();
-        HttpResponse::build(status).json(Body { code, message: &self.message })
+        HttpResponse::build(status).json(Body { code, message: &self.message, problems: self.details.as_ref() })
     }
 }
 
@@ -168,8 +190,22 @@ impl From<ServiceError> for ApiError {
             ServiceError::Contended => ApiError::new(Code::Contended, msg),
             ServiceError::UnknownCategory(_) => ApiError::new(Code::UnknownCategory, msg),
             ServiceError::UnknownDepartment(_) => ApiError::new(Code::UnknownDepartment, msg),
+            ServiceError::UnknownHandler { .. } => ApiError::new(Code::UnknownHandler, msg),
             ServiceError::OutsideServiceArea { .. } => ApiError::new(Code::OutsideServiceArea, msg),
             ServiceError::IdempotencyMismatch => ApiError::new(Code::IdempotencyKeyReused, msg),
+        }
+    }
+}
+
+impl From<ReferenceError> for ApiError {
+    fn from(e: ReferenceError) -> ApiError {
+        let msg = e.to_string();
+        match e {
+            ReferenceError::Invalid(problems) => ApiError::new(Code::InvalidReference, msg)
+                .with_problems(serde_json::to_value(problems).unwrap_or_default()),
+            ReferenceError::UnknownKind(_) => ApiError::new(Code::NotFound, msg),
+            ReferenceError::Conflict { .. } => ApiError::new(Code::ReferenceConflict, msg),
+            ReferenceError::Store(s) => s.into(),
         }
     }
 }

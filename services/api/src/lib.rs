@@ -48,6 +48,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::reference::grids)
         .service(routes::reference::departments)
         .service(routes::reference::queue)
+        .service(routes::admin::overview)
+        .service(routes::admin::export)
+        .service(routes::admin::replace)
+        .service(routes::admin::add_version)
+        .service(routes::admin::explain)
         .default_service(web::to(not_found));
 }
 

@@ -1,5 +1,5 @@
 use crate::command::RejectReason;
-use crate::event::Event;
+use crate::event::{Event, RoutingNote};
 use crate::state::CaseState;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,8 @@ pub struct NewReport {
     pub urgency: Urgency,
     pub client_ref: Option<String>,
     pub grid: Option<String>,
+    /// For facility 部件 reports: the registered facility (routes to its owner first).
+    pub facility_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +48,8 @@ pub struct Case {
     pub description: String,
     pub urgency: Urgency,
     pub client_ref: Option<String>,
+    #[serde(default)]
+    pub facility_id: Option<String>,
     pub reporter: String,
     pub grid: Option<String>,
     pub department: Option<String>,
@@ -62,6 +66,20 @@ pub struct Case {
     pub extension_count: u32,
     /// Units that returned this case as not theirs (kept for re-routing and dispatch accuracy).
     pub returned_by: Vec<String>,
+    /// The handler inside the lead unit, when one is assigned.
+    #[serde(default)]
+    pub handler: Option<String>,
+    /// Helper units 协办 beside the lead.
+    #[serde(default)]
+    pub co_handlers: Vec<String>,
+    /// The last routing decision and why it was made.
+    #[serde(default)]
+    pub routing: Option<RoutingNote>,
+    /// Later reports merged into this one as duplicates (repeat complaints are counted).
+    #[serde(default)]
+    pub duplicates: Vec<Uuid>,
+    #[serde(default)]
+    pub repeat_count: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -69,7 +87,9 @@ pub struct Case {
 impl Case {
     /// Builds a case from its first event. Returns `None` unless that event is `Reported`.
     pub fn from_reported(id: CaseId, event: &Event, at: DateTime<Utc>) -> Option<Case> {
-        let Event::Reported { category, lat, lon, description, urgency, client_ref, grid, reporter } = event else {
+        let Event::Reported { category, lat, lon, description, urgency, client_ref, grid, reporter, facility_id } =
+            event
+        else {
             return None;
         };
         Some(Case {
@@ -82,6 +102,7 @@ impl Case {
             description: description.clone(),
             urgency: *urgency,
             client_ref: client_ref.clone(),
+            facility_id: facility_id.clone(),
             reporter: reporter.clone(),
             grid: grid.clone(),
             department: None,
@@ -96,6 +117,11 @@ impl Case {
             escalation_level: 0,
             extension_count: 0,
             returned_by: vec![],
+            handler: None,
+            co_handlers: vec![],
+            routing: None,
+            duplicates: vec![],
+            repeat_count: 0,
             created_at: at,
             updated_at: at,
         })
@@ -129,11 +155,13 @@ impl Case {
             Event::Registered => self.state = CaseState::Registered,
             Event::Dispatched { department, due_at } => {
                 self.state = CaseState::Dispatched;
+                self.handler = None;
                 self.department = Some(department.clone());
                 self.due_at = Some(*due_at);
             }
             Event::Redispatched { to, due_at, .. } => {
                 self.state = CaseState::Dispatched;
+                self.handler = None;
                 self.department = Some(to.clone());
                 self.due_at = Some(*due_at);
                 self.pending_extension = None;
@@ -159,6 +187,7 @@ impl Case {
                 self.state = CaseState::Registered;
                 self.returned_by.push(returned_by.clone());
                 self.department = None;
+                self.handler = None;
                 self.due_at = None;
                 self.resume_to = None;
                 self.pending_extension = None;
@@ -193,6 +222,15 @@ impl Case {
             }
             Event::Escalated { level, .. } => self.escalation_level = *level,
             Event::Urged { count, .. } => self.urge_count = *count,
+            Event::Routed { note } => {
+                self.co_handlers = note.co_handlers.clone();
+                self.routing = Some(note.clone());
+            }
+            Event::Assigned { handler, .. } => self.handler = handler.clone(),
+            Event::DuplicateLinked { case_id, repeat_count } => {
+                self.duplicates.push(*case_id);
+                self.repeat_count = *repeat_count;
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+use crate::event::RoutingNote;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -95,6 +96,30 @@ pub enum Command {
         #[serde(default)]
         note: String,
     },
+    /// Re-runs the responsibility list. The wire form carries only the reason: the service fills
+    /// in `decision` from the rules in force before the domain decides.
+    Reroute {
+        #[serde(default)]
+        reason: String,
+        #[serde(skip)]
+        decision: Option<RoutingNote>,
+    },
+    /// Records a routing decision (the router does this before dispatching).
+    Route {
+        note: RoutingNote,
+    },
+    /// Assigns a handler inside the lead unit (`None`: nobody eligible, the unit assigns by hand).
+    Assign {
+        handler: Option<String>,
+        #[serde(default)]
+        policy: String,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Counts a repeat report on the master case (issued by the engine after `mark_duplicate`).
+    LinkDuplicate {
+        case_id: Uuid,
+    },
 }
 
 impl Command {
@@ -124,6 +149,10 @@ impl Command {
             Command::Reopen { .. } => "reopen",
             Command::Escalate { .. } => "escalate",
             Command::Urge { .. } => "urge",
+            Command::Reroute { .. } => "reroute",
+            Command::Route { .. } => "route",
+            Command::Assign { .. } => "assign",
+            Command::LinkDuplicate { .. } => "link_duplicate",
         }
     }
 }

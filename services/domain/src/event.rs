@@ -4,6 +4,27 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Why a case went where it went: the routing decision as recorded in the timeline, so anyone
+/// can later see which rule (and which version of the list) made the choice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingNote {
+    /// The lead unit; `None` means triage (a dispatcher must decide).
+    pub lead: Option<String>,
+    #[serde(default)]
+    pub co_handlers: Vec<String>,
+    /// `rule`, `facility_owner`, `street_fallback`, `district_fallback` or `triage`.
+    pub basis: String,
+    /// The rule id, facility id, fallback area code or triage reason the basis refers to.
+    pub detail: String,
+    pub rule_set_version: Option<u32>,
+    pub catalogue_version: Option<u32>,
+    /// The unit grid the case was routed by.
+    pub grid: Option<String>,
+    /// Units left out because they returned the case before.
+    #[serde(default)]
+    pub excluded: Vec<String>,
+}
+
 /// What happened to a case. Events are the only way a case changes (see `Case::apply`), and each is
 /// stored as one transition, one audit record and one outgoing message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,6 +39,8 @@ pub enum Event {
         client_ref: Option<String>,
         grid: Option<String>,
         reporter: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        facility_id: Option<String>,
     },
     Accepted,
     Rejected {
@@ -96,6 +119,18 @@ pub enum Event {
         count: u32,
         note: String,
     },
+    Routed {
+        note: RoutingNote,
+    },
+    Assigned {
+        handler: Option<String>,
+        policy: String,
+        reason: String,
+    },
+    DuplicateLinked {
+        case_id: Uuid,
+        repeat_count: u32,
+    },
 }
 
 impl Event {
@@ -128,6 +163,9 @@ impl Event {
             Event::Reopened { .. } => "reopened",
             Event::Escalated { .. } => "escalated",
             Event::Urged { .. } => "urged",
+            Event::Routed { .. } => "routed",
+            Event::Assigned { .. } => "assigned",
+            Event::DuplicateLinked { .. } => "duplicate_linked",
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Gridflow's domain: the case aggregate, its lifecycle state machine, roles and scopes, the audit
-//! hash chain, simple geography, and the ports (Store, Bus, LiveState) that adapters implement.
+//! hash chain, and the ports (Store, Bus, LiveState) that adapters implement.
 //! It performs no I/O and depends on no other Gridflow crate.
 
 pub mod audit;
@@ -7,7 +7,6 @@ pub mod case;
 pub mod command;
 pub mod error;
 pub mod event;
-pub mod geo;
 pub mod lifecycle;
 pub mod ports;
 pub mod role;
@@ -16,7 +15,7 @@ pub mod state;
 pub use case::{Case, CaseId, NewReport, Urgency};
 pub use command::{Command, RejectReason};
 pub use error::DomainError;
-pub use event::Event;
+pub use event::{Event, RoutingNote};
 pub use lifecycle::{Ctx, decide, report};
 pub use role::{Actor, Role, Scope, ScopeKind};
 pub use state::CaseState;

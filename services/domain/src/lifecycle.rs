@@ -40,6 +40,10 @@ pub fn roles_for(cmd: &Command) -> &'static [Role] {
         Command::Reopen { .. } => &[ShiftLead, Supervisor],
         Command::Escalate { .. } => &[Supervisor, ShiftLead, SectionHead, Leader, System],
         Command::Urge { .. } => &[Supervisor, ShiftLead, Leader, System],
+        Command::Reroute { .. } => &[Dispatcher, ShiftLead],
+        Command::Route { .. } => &[System],
+        Command::Assign { .. } => &[UnitDispatcher, System],
+        Command::LinkDuplicate { .. } => &[System],
     }
 }
 
@@ -62,6 +66,9 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         }
         Command::Suspend { .. } | Command::Urge { .. } => &[Dispatched, Signed, InProgress, Rework],
         Command::Resume => &[Suspended],
+        Command::Reroute { .. } | Command::Route { .. } => &[Registered, Reopened, Dispatched, Signed],
+        Command::Assign { .. } => &[Dispatched, Signed, InProgress, Rework],
+        Command::LinkDuplicate { .. } => &CaseState::ALL,
         Command::Reopen { .. } => &[Closed],
         Command::Escalate { .. } => &[
             Registered,
@@ -100,6 +107,16 @@ fn code(field: &str, value: &str) -> Result<String, DomainError> {
     }
 }
 
+/// A category reference such as `event:0102` (kind, colon, sub-class code).
+fn category(value: &str) -> Result<String, DomainError> {
+    match value.split_once(':') {
+        Some((kind, sub)) if !kind.is_empty() && !sub.contains(':') && code("category", sub).is_ok() => {
+            code("category", kind).map(|_| value.to_string())
+        }
+        _ => Err(DomainError::Invalid("`category` must look like `event:0102` (kind:code)".into())),
+    }
+}
+
 /// Checks a new report and produces its `Reported` event.
 pub fn report(new: &NewReport, actor: &Actor) -> Result<Event, DomainError> {
     let may = [Role::GridWorker, Role::IntakeOperator, Role::Dispatcher];
@@ -119,7 +136,7 @@ pub fn report(new: &NewReport, actor: &Actor) -> Result<Event, DomainError> {
         None => None,
     };
     Ok(Event::Reported {
-        category: code("category", &new.category)?,
+        category: category(&new.category)?,
         lat: new.lat,
         lon: new.lon,
         description: text("description", &new.description, true)?,
@@ -127,6 +144,7 @@ pub fn report(new: &NewReport, actor: &Actor) -> Result<Event, DomainError> {
         client_ref,
         grid: new.grid.clone(),
         reporter: actor.id.clone(),
+        facility_id: new.facility_id.as_deref().map(|f| code("facility_id", f)).transpose()?,
     })
 }
 
@@ -232,6 +250,51 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
         Command::Urge { note } => {
             vec![Event::Urged { count: case.urge_count + 1, note: text("note", note, false)? }]
         }
+        Command::Route { note } => vec![Event::Routed { note: note.clone() }],
+        Command::Reroute { reason, decision } => reroute(case, text("reason", reason, false)?, decision.as_ref(), due)?,
+        Command::Assign { handler, policy, reason } => {
+            let handler = handler.as_deref().map(|h| text("handler", h, true)).transpose()?;
+            vec![Event::Assigned {
+                handler,
+                policy: text("policy", policy, false)?,
+                reason: text("reason", reason, false)?,
+            }]
+        }
+        Command::LinkDuplicate { case_id } => {
+            if case.duplicates.contains(case_id) {
+                vec![]
+            } else {
+                vec![Event::DuplicateLinked { case_id: *case_id, repeat_count: case.repeat_count + 1 }]
+            }
+        }
     };
+    Ok(events)
+}
+
+/// Re-running the rules: always recorded; moves the case only when the winner is another unit.
+fn reroute(
+    case: &Case,
+    reason: String,
+    decision: Option<&crate::event::RoutingNote>,
+    due: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    let note = decision.ok_or_else(|| DomainError::Invalid("no routing decision is available".into()))?;
+    let Some(lead) = note.lead.clone() else {
+        return Err(DomainError::Invalid(format!(
+            "the rules name no responsible unit ({}: {}); dispatch by hand",
+            note.basis, note.detail
+        )));
+    };
+    let mut events = vec![Event::Routed { note: note.clone() }];
+    match (case.state, case.department.as_deref()) {
+        (_, Some(current)) if current == lead => {}
+        (Registered | Reopened, _) => events.push(Event::Dispatched { department: lead, due_at: due }),
+        (_, from) => events.push(Event::Redispatched {
+            from: from.unwrap_or_default().to_string(),
+            to: lead,
+            reason: if reason.is_empty() { "re-routed by the responsibility list".into() } else { reason },
+            due_at: due,
+        }),
+    }
     Ok(events)
 }

@@ -97,13 +97,14 @@ fn centre_roles_are_city_wide_unless_area_scoped() {
 
 fn new_report() -> NewReport {
     NewReport {
-        category: "litter".into(),
+        category: "event:0102".into(),
         lat: 39.9,
         lon: 116.4,
         description: "  overflowing bin  ".into(),
         urgency: Urgency::Urgent,
         client_ref: Some("app-123".into()),
         grid: Some(GRID.into()),
+        facility_id: None,
     }
 }
 
@@ -114,7 +115,7 @@ fn report_produces_a_reported_event_for_the_actor() {
     let gridflow_domain::Event::Reported { category, description, reporter, urgency, grid, .. } = ev else {
         panic!("expected Reported, got {ev:?}");
     };
-    assert_eq!(category, "litter");
+    assert_eq!(category, "event:0102");
     assert_eq!(description, "overflowing bin", "description is trimmed");
     assert_eq!(reporter, "user:op");
     assert_eq!(urgency, Urgency::Urgent);
@@ -176,9 +177,19 @@ fn report_rejects_invalid_input() {
     invalid(NewReport { description: "x".repeat(2001), ..new_report() }, "long description");
     let max = NewReport { description: "é".repeat(2000), ..new_report() };
     assert!(report(&max, &op).is_ok(), "2000 characters (not bytes) is the limit");
-    for bad in ["", "litter bin", "litter/bin", "垃圾", &"a".repeat(65)] {
+    for bad in [
+        "",
+        "litter",
+        "event:",
+        ":0102",
+        "event:01:02",
+        "event:01 02",
+        "事件:0102",
+        &format!("event:{}", "1".repeat(65)),
+    ] {
         invalid(NewReport { category: bad.into(), ..new_report() }, &format!("category {bad:?}"));
     }
+    invalid(NewReport { facility_id: Some("F 1".into()), ..new_report() }, "facility id with a space");
     invalid(NewReport { client_ref: Some(" ".into()), ..new_report() }, "blank client_ref");
     invalid(NewReport { client_ref: Some("r".repeat(2001)), ..new_report() }, "long client_ref");
 }

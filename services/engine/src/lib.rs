@@ -2,6 +2,7 @@
 //! project live state) and the background workers (outbox relay, router, projector, live-state
 //! healer). Depends on the domain and its ports only, never on an adapter.
 
+pub mod admin;
 pub mod consumer;
 pub mod events;
 pub mod healer;
@@ -30,7 +31,7 @@ pub fn topology() -> Vec<QueueSpec> {
     vec![
         QueueSpec {
             name: ROUTER_QUEUE.into(),
-            bindings: vec!["case.reported".into()],
+            bindings: vec!["case.reported".into(), "case.marked_duplicate".into()],
             delivery_limit: 5,
             prefetch: 32,
         },

@@ -1,15 +1,17 @@
-//! The router worker: registers and dispatches new reports. It resolves the grid from the reported
-//! point, picks the department from the grid × category rules and applies accept → register →
-//! dispatch in one commit, recording the message in the inbox in the same transaction so a
-//! redelivered message changes nothing.
+//! The router worker: registers and dispatches new reports. It resolves the grid layers of the
+//! reported point, runs the responsibility list, records the decision and why, dispatches to the
+//! lead unit and assigns a handler, all in one commit that also records the message in the inbox,
+//! so a redelivered message changes nothing. It also counts repeats on a master case when a
+//! report is merged into it as a duplicate.
 
+use crate::ROUTER_QUEUE;
 use crate::consumer::{self, Settle};
+use crate::reference::Reference;
+use crate::routing::{assign_command, assignment, decide_for, note};
 use crate::service::{CaseService, ServiceError};
-use crate::{ROUTER_QUEUE, routing};
-use chrono::Utc;
-use gridflow_domain::geo::{LatLon, resolve_grid};
-use gridflow_domain::ports::{Bus, InboxMark, ReferenceData, StoreError};
-use gridflow_domain::{Case, CaseState, Command};
+use chrono::{DateTime, Utc};
+use gridflow_domain::ports::{Bus, InboxMark, StoreError};
+use gridflow_domain::{Case, CaseState, Command, Event};
 use gridflow_proto::CaseEvent;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,24 +20,47 @@ use tracing::{info, warn};
 use uuid::Uuid;
 
 /// What the router does with a case: nothing unless it is still `reported`.
-pub fn plan(reference: &ReferenceData, case: &Case) -> Vec<Command> {
+pub fn plan(reference: &Reference, case: &Case, now: DateTime<Utc>, loads: &[(String, u32)]) -> Vec<Command> {
     if case.state != CaseState::Reported {
         return vec![];
     }
     let mut commands = vec![Command::Accept, Command::Register];
-    let grid = case
-        .grid
-        .clone()
-        .or_else(|| resolve_grid(&reference.grids, LatLon { lat: case.lat, lon: case.lon }).map(|g| g.code.clone()));
-    let department = grid
-        .and_then(|g| routing::route(&reference.rules, &g, &case.category))
-        .map(|r| r.department.clone())
-        .filter(|d| reference.departments.iter().any(|x| &x.code == d));
-    // Without a department the case stays registered, in the triage queue for a dispatcher.
-    if let Some(department) = department {
-        commands.push(Command::Dispatch { department });
+    commands.extend(routing_commands(reference, case, now, loads));
+    commands
+}
+
+/// Route → dispatch → assign for a registered case. Without a lead unit (triage) the case stays
+/// registered, in the triage queue for a dispatcher, with the reason recorded.
+pub fn routing_commands(
+    reference: &Reference,
+    case: &Case,
+    now: DateTime<Utc>,
+    loads: &[(String, u32)],
+) -> Vec<Command> {
+    let Some(explained) = decide_for(reference, case, now) else { return vec![] };
+    let mut recorded = note(&explained);
+    recorded.excluded = case.returned_by.clone();
+    let lead = recorded.lead.clone().filter(|l| reference.has_unit(l));
+    let mut commands = vec![Command::Route { note: recorded }];
+    if let Some(lead) = lead {
+        commands.push(Command::Dispatch { department: lead.clone() });
+        if let Some(a) = assignment(reference, &lead, &case.category, now, loads) {
+            commands.push(assign_command(&a));
+        }
     }
     commands
+}
+
+/// Open-case counts of the unit the case will most likely go to (read before the commit; the
+/// assignment only needs an estimate).
+pub async fn likely_loads(
+    service: &CaseService,
+    reference: &Reference,
+    case: &Case,
+    now: DateTime<Utc>,
+) -> Vec<(String, u32)> {
+    let Some(lead) = decide_for(reference, case, now).and_then(|e| e.decision.lead) else { return vec![] };
+    service.store.handler_loads(&lead).await.unwrap_or_default()
 }
 
 /// Routes one case; `Ok(None)` when it was already routed.
@@ -45,13 +70,32 @@ pub async fn route_case(
     inbox: Option<InboxMark>,
 ) -> Result<Option<Case>, ServiceError> {
     let reference = service.reference.get();
-    let routed = service.act_as_system(id, inbox, |case| plan(&reference, case)).await?;
+    let case = service.store.case(id).await?.ok_or(ServiceError::NotFound(id))?;
+    let now = Utc::now();
+    let loads = likely_loads(service, &reference, &case, now).await;
+    let routed = service.act_as_system(id, inbox, |case| plan(&reference, case, now, &loads)).await?;
     if let Some(case) = &routed {
         let waited = (Utc::now() - case.created_at).num_milliseconds().max(0) as f64 / 1000.0;
         service.metrics.dispatch_latency.observe(waited);
-        info!(case_id = %id, department = ?case.department, state = %case.state, "case routed");
+        info!(case_id = %id, department = ?case.department, handler = ?case.handler, state = %case.state, "case routed");
     }
     Ok(routed)
+}
+
+/// Counts the repeat on the master; the domain makes a second link of the same case a no-op.
+async fn link_duplicate(service: &CaseService, event: &CaseEvent, inbox: InboxMark) -> Result<(), ServiceError> {
+    let Ok(Event::MarkedDuplicate { master_id }) = serde_json::from_str::<Event>(&event.event_json) else {
+        return Ok(());
+    };
+    let Ok(duplicate) = Uuid::parse_str(&event.case_id) else { return Ok(()) };
+    let plan = |master: &Case| {
+        if master.duplicates.contains(&duplicate) {
+            vec![]
+        } else {
+            vec![Command::LinkDuplicate { case_id: duplicate }]
+        }
+    };
+    service.act_as_system(master_id, Some(inbox), plan).await.map(|_| ())
 }
 
 async fn handle(service: &CaseService, message_id: String, event: CaseEvent) -> Settle {
@@ -65,7 +109,12 @@ async fn handle(service: &CaseService, message_id: String, event: CaseEvent) -> 
         }
     }
     let inbox = InboxMark { consumer: ROUTER_QUEUE.into(), message_id };
-    match route_case(service, id, Some(inbox)).await {
+    let result = if event.kind == "marked_duplicate" {
+        link_duplicate(service, &event, inbox).await.map(|_| None)
+    } else {
+        route_case(service, id, Some(inbox)).await
+    };
+    match result {
         Ok(_) | Err(ServiceError::Store(StoreError::AlreadyProcessed)) => Settle::Ack,
         Err(ServiceError::NotFound(_)) => Settle::Park,
         Err(ServiceError::Domain(e)) => {

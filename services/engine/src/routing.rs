@@ -1,55 +1,185 @@
-//! Grid × category → department. The full responsibility list (areas at every level, effective
-//! dates, facilities) belongs to the routing issue; this is the rule table it will replace.
+//! The seam between cases and the responsibility list: builds a routing request from a case (or
+//! an explain query), runs gridflow-routing, and turns the decision into what the timeline
+//! records. Handler assignment inside the lead unit lives here too.
 
-use gridflow_domain::ports::RoutingRule;
+use crate::reference::Reference;
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
+use gridflow_domain::{Case, Command, RoutingNote};
+use gridflow_geo::Layer;
+use gridflow_routing::{
+    AreaCode, Assignment, Basis, CategoryRef, Decision, LayerGrid, RouteRequest, TriageReason, Workload, assign,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 
-/// The winning rule for a case in `grid` of `category`. Precedence: a rule naming both grid and
-/// category beats one naming only the grid, which beats one naming only the category, which
-/// beats a catch-all; then higher priority; then the lower rule id, so ties are deterministic.
-pub fn route<'a>(rules: &'a [RoutingRule], grid: &str, category: &str) -> Option<&'a RoutingRule> {
-    rules
-        .iter()
-        .filter(|r| r.grid.as_deref().is_none_or(|g| g == grid))
-        .filter(|r| r.category.as_deref().is_none_or(|c| c == category))
-        .max_by_key(|r| {
-            let specificity = u8::from(r.grid.is_some()) * 2 + u8::from(r.category.is_some());
-            (specificity, r.priority, std::cmp::Reverse(r.id))
-        })
+/// The service's civil time zone for effective dates and duty rosters (China has one offset and
+/// no daylight saving; a city elsewhere would take this from its calendar).
+pub const SERVICE_OFFSET_SECONDS: i32 = 8 * 3600;
+
+fn offset() -> FixedOffset {
+    FixedOffset::east_opt(SERVICE_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The local calendar date of an instant: rules and catalogue versions take effect on dates.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&offset()).date_naive()
+}
 
-    fn rule(id: i64, grid: Option<&str>, category: Option<&str>, dept: &str, priority: i32) -> RoutingRule {
-        RoutingRule {
-            id,
-            grid: grid.map(Into::into),
-            category: category.map(Into::into),
-            department: dept.into(),
-            priority,
-        }
+/// What explain and the router ask: a category at a point (or a facility), on a date.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub category: String,
+    pub point: Option<(f64, f64)>,
+    pub facility_id: Option<String>,
+    pub date: NaiveDate,
+    pub excluded_units: Vec<String>,
+}
+
+/// The grids a point falls in, per layer (explain shows them all).
+#[derive(Debug, Clone, Serialize)]
+pub struct Located {
+    /// Layer name → grid code (`None`: the point is outside that layer).
+    pub grids: BTreeMap<String, Option<String>>,
+    /// Unit grids whose closed outline contains the point; more than one means it is on a
+    /// shared border and the smallest code was taken.
+    pub border_candidates: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub category: String,
+    pub date: NaiveDate,
+    pub location: Option<Located>,
+    /// The unit grid used as the area (from the point, or the facility's registered grid).
+    pub grid: Option<String>,
+    pub decision: Decision,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error("`category` must look like `event:0102` (kind:code): {0}")]
+    BadCategory(String),
+    #[error("no routing data is loaded; import a catalogue, directory and rules first")]
+    NoRouter,
+    #[error("give `lat` and `lon`, or a `facility_id`")]
+    NoLocation,
+    #[error("unknown facility `{0}`")]
+    UnknownFacility(String),
+}
+
+fn layer_grid(layer: &Layer, code: &str) -> Option<LayerGrid> {
+    let name = match layer {
+        Layer::Unit => return None,
+        Layer::Responsibility => "responsibility".to_string(),
+        Layer::Dedicated(kind) => kind.as_str().to_string(),
+    };
+    format!("{name}:{code}").parse().ok()
+}
+
+/// Resolves the query's place and runs the rules.
+pub fn explain(reference: &Reference, q: &Query) -> Result<Explanation, ExplainError> {
+    let category: CategoryRef =
+        q.category.parse().map_err(|e: gridflow_routing::CodeError| ExplainError::BadCategory(e.to_string()))?;
+    let router = reference.router.as_ref().ok_or(ExplainError::NoRouter)?;
+    let facility = match &q.facility_id {
+        Some(id) => Some(router.directory().facility(id).ok_or_else(|| ExplainError::UnknownFacility(id.clone()))?),
+        None => None,
+    };
+    if q.point.is_none() && facility.is_none() {
+        return Err(ExplainError::NoLocation);
     }
+    let mut location = None;
+    let mut layer_grids = vec![];
+    let mut grid = None;
+    if let (Some((lat, lon)), Some(geo)) = (q.point, reference.geography.as_ref()) {
+        let mut grids = BTreeMap::new();
+        for (layer, found) in geo.resolve_all(lat, lon) {
+            if let Some(g) = found {
+                layer_grids.extend(layer_grid(layer, &g.code));
+                if *layer == Layer::Unit {
+                    grid = Some(g.code.clone());
+                }
+            }
+            grids.insert(layer.to_string(), found.map(|g| g.code.clone()));
+        }
+        let border_candidates = geo.containing(&Layer::Unit, lat, lon).iter().map(|g| g.code.clone()).collect();
+        location = Some(Located { grids, border_candidates });
+    }
+    if grid.is_none() {
+        grid = facility.map(|f| f.grid.as_str().to_string());
+    }
+    let mut req = RouteRequest::new(category, q.date, grid.as_deref().and_then(|g| AreaCode::parse(g).ok()));
+    req.layer_grids = layer_grids;
+    req.facility_id = q.facility_id.clone();
+    req.excluded_units = q.excluded_units.clone();
+    let decision = router.route(&req);
+    Ok(Explanation { category: q.category.clone(), date: q.date, location, grid, decision })
+}
 
-    #[test]
-    fn most_specific_then_priority_then_id() {
-        let rules = vec![
-            rule(1, None, None, "street", 0),
-            rule(2, None, Some("0102"), "sanitation", 0),
-            rule(3, Some("G1"), None, "g1-street", 0),
-            rule(4, Some("G1"), Some("0102"), "g1-sanitation", 0),
-            rule(5, None, Some("0301"), "a", 1),
-            rule(6, None, Some("0301"), "b", 5),
-            rule(7, None, Some("0302"), "first", 0),
-            rule(8, None, Some("0302"), "second", 0),
-        ];
-        let at = |g, c| route(&rules, g, c).map(|r| r.department.as_str());
-        assert_eq!(at("G1", "0102"), Some("g1-sanitation"));
-        assert_eq!(at("G1", "9999"), Some("g1-street"));
-        assert_eq!(at("G2", "0102"), Some("sanitation"));
-        assert_eq!(at("G2", "9999"), Some("street"));
-        assert_eq!(at("G2", "0301"), Some("b"));
-        assert_eq!(at("G2", "0302"), Some("first"));
-        assert_eq!(route(&rules[1..2], "G2", "9999"), None);
+/// The routing decision for a case, excluding units that returned it.
+pub fn decide_for(reference: &Reference, case: &Case, now: DateTime<Utc>) -> Option<Explanation> {
+    let q = Query {
+        category: case.category.clone(),
+        point: Some((case.lat, case.lon)),
+        facility_id: case.facility_id.clone(),
+        date: local_date(now),
+        excluded_units: case.returned_by.clone(),
+    };
+    explain(reference, &q).ok()
+}
+
+/// The timeline's record of a decision.
+pub fn note(e: &Explanation) -> RoutingNote {
+    let d = &e.decision;
+    let (basis, detail) = match &d.basis {
+        Basis::FacilityOwner { facility_id } => ("facility_owner", facility_id.clone()),
+        Basis::Rule { rule_id } => ("rule", rule_id.to_string()),
+        Basis::StreetFallback { street } => ("street_fallback", street.clone()),
+        Basis::DistrictFallback { district } => ("district_fallback", district.clone()),
+        Basis::Triage { reason } => (
+            "triage",
+            match reason {
+                TriageReason::UnknownCategory => "unknown_category",
+                TriageReason::NoArea => "no_area",
+                TriageReason::NoTerritorialUnit => "no_territorial_unit",
+            }
+            .to_string(),
+        ),
+    };
+    RoutingNote {
+        lead: d.lead.clone(),
+        co_handlers: d.co_handlers.clone(),
+        basis: basis.into(),
+        detail,
+        rule_set_version: d.rule_set_version,
+        catalogue_version: d.catalogue_version,
+        grid: e.grid.clone(),
+        excluded: Vec::new(),
+    }
+}
+
+/// Picks a handler in `unit` for a case of `category`; `loads` are open cases per handler.
+pub fn assignment(
+    reference: &Reference,
+    unit: &str,
+    category: &str,
+    now: DateTime<Utc>,
+    loads: &[(String, u32)],
+) -> Option<Assignment> {
+    let unit = reference.directory()?.unit(unit)?;
+    let skill = reference.sub_class(category, now).and_then(|s| s.skill.clone());
+    let loads: HashMap<String, u32> = loads.iter().cloned().collect();
+    // Round-robin without a stored cursor: rotate by the unit's open-case count, which advances
+    // by one with every assignment and needs no extra write.
+    let total: u32 = loads.values().sum();
+    let cursor = if unit.handlers.is_empty() { 0 } else { total as usize % unit.handlers.len() };
+    Some(assign(unit, skill.as_deref(), now, offset(), &Workload { loads, cursor }))
+}
+
+pub fn assign_command(a: &Assignment) -> Command {
+    Command::Assign {
+        handler: a.handler.clone(),
+        policy: serde_json::to_value(a.policy).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        reason: a.reason.clone(),
     }
 }

@@ -4,11 +4,17 @@
 
 use crate::events::message_for;
 use crate::metrics::Metrics;
-use crate::reference::ReferenceCache;
+use crate::reference::{Reference, ReferenceCache};
+use crate::router::{likely_loads, routing_commands};
+use crate::routing::{assign_command, assignment, decide_for, note};
 use chrono::{DateTime, Duration, Utc};
+use gridflow_calendar::CalendarSet;
 use gridflow_domain::audit::Transition;
-use gridflow_domain::ports::{CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, Store, StoreError};
-use gridflow_domain::{Actor, Case, Command, Ctx, DomainError, Event, NewReport, decide, report};
+use gridflow_domain::ports::{
+    CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, NearbyQuery, Store, StoreError,
+};
+use gridflow_domain::{Actor, Case, CaseState, Command, Ctx, DomainError, Event, NewReport, decide, report};
+use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use tracing::{info, warn};
@@ -16,6 +22,8 @@ use uuid::Uuid;
 
 /// Handling limit when a category has none configured.
 const DEFAULT_LIMIT_MINUTES: i64 = 24 * 60;
+/// The calendar working-time limits are counted on until units get calendars of their own.
+pub const DEFAULT_CALENDAR: &str = "cn-default";
 /// Attempts when a concurrent writer moved the case between our read and our commit.
 const MAX_ATTEMPTS: usize = 5;
 
@@ -31,8 +39,10 @@ pub enum ServiceError {
     Contended,
     #[error("unknown category `{0}`; GET /api/v1/categories lists the valid codes")]
     UnknownCategory(String),
-    #[error("unknown department `{0}`")]
+    #[error("unknown department `{0}`; GET /api/v1/departments lists the units")]
     UnknownDepartment(String),
+    #[error("unknown handler `{handler}` in unit `{unit}`")]
+    UnknownHandler { unit: String, handler: String },
     #[error("the location ({lat}, {lon}) is outside every grid of the service area")]
     OutsideServiceArea { lat: f64, lon: f64 },
     #[error("this Idempotency-Key was already used for a different request")]
@@ -52,7 +62,46 @@ pub struct Idempotency {
 #[derive(Debug)]
 pub enum Outcome {
     Fresh(Box<Case>),
-    Replayed { status: u16, body: String },
+    /// A response already rendered (a new submission, or a replay of a stored one).
+    Replayed {
+        status: u16,
+        body: String,
+    },
+}
+
+/// An open case of the same category near a new report: probably the same problem.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LikelyDuplicate {
+    pub id: Uuid,
+    pub state: CaseState,
+    pub distance_m: f64,
+    pub created_at: DateTime<Utc>,
+    pub repeat_count: u32,
+}
+
+/// When intake offers an open case as a likely duplicate of a new report.
+#[derive(Debug, Clone, Copy)]
+pub struct IntakePolicy {
+    pub duplicate_radius_m: f64,
+    pub duplicate_window: Duration,
+}
+
+impl Default for IntakePolicy {
+    fn default() -> Self {
+        IntakePolicy { duplicate_radius_m: 50.0, duplicate_window: Duration::hours(72) }
+    }
+}
+
+/// Renders the response to a new submission (stored with it for idempotent replay).
+pub type SubmitResponder<'a> = &'a (dyn Fn(&Case, &[LikelyDuplicate]) -> (u16, String) + Sync);
+
+/// Great-circle distance in metres (haversine; plenty at the scale of a street).
+pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    const R: f64 = 6_371_000.0;
+    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
+    let (dla, dlo) = ((b.0 - a.0).to_radians(), (b.1 - a.1).to_radians());
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * R * h.sqrt().min(1.0).asin()
 }
 
 /// A command from a person or machine client, with what is needed to answer it idempotently.
@@ -75,6 +124,8 @@ pub struct CaseService {
     pub store: Arc<dyn Store>,
     pub live: Arc<dyn LiveState>,
     pub reference: ReferenceCache,
+    pub calendars: Arc<CalendarSet>,
+    pub intake: IntakePolicy,
     pub metrics: Metrics,
     /// Woken after each commit so the relay publishes without waiting for its next poll.
     pub relay_wake: Arc<Notify>,
@@ -133,9 +184,58 @@ pub fn apply_events(case: &Case, events: &[Event], actor: &Actor, now: DateTime<
 }
 
 impl CaseService {
-    pub fn handle_limit(&self, category: &str) -> Duration {
-        let minutes = self.reference.category(category).map_or(DEFAULT_LIMIT_MINUTES, |c| c.limit_minutes);
-        Duration::minutes(minutes.max(1))
+    /// The handling limit of the case's category (catalogue version in force now), counted on the
+    /// default calendar from `now`: working hours and days skip nights, weekends and holidays.
+    pub fn handle_limit(&self, category: &str, now: DateTime<Utc>) -> Duration {
+        let fallback = Duration::minutes(DEFAULT_LIMIT_MINUTES);
+        let reference = self.reference.get();
+        let Some(limit) = reference.sub_class(category, now).map(|s| s.limits.handle) else { return fallback };
+        let unit = match limit.unit {
+            gridflow_routing::LimitUnit::Minutes => gridflow_calendar::Unit::Minutes,
+            gridflow_routing::LimitUnit::WorkingHours => gridflow_calendar::Unit::WorkingHours,
+            gridflow_routing::LimitUnit::WorkingDays => gridflow_calendar::Unit::WorkingDays,
+        };
+        match self.calendars.get(DEFAULT_CALENDAR).map(|c| c.add(now, limit.value, unit)) {
+            Some(Ok(due)) => (due - now).max(Duration::minutes(1)),
+            _ if unit == gridflow_calendar::Unit::Minutes => Duration::minutes(i64::from(limit.value.max(1))),
+            _ => fallback,
+        }
+    }
+
+    /// Open cases of the same category within the intake radius and window, nearest first.
+    pub async fn likely_duplicates(
+        &self,
+        category: &str,
+        lat: f64,
+        lon: f64,
+    ) -> Result<Vec<LikelyDuplicate>, StoreError> {
+        let radius = self.intake.duplicate_radius_m;
+        let dlat = radius / 111_320.0;
+        let dlon = radius / (111_320.0 * lat.to_radians().cos().abs().max(0.01));
+        let query = NearbyQuery {
+            category: category.into(),
+            lat: (lat - dlat, lat + dlat),
+            lon: (lon - dlon, lon + dlon),
+            since: Utc::now() - self.intake.duplicate_window,
+            limit: 50,
+        };
+        let mut found: Vec<LikelyDuplicate> = self
+            .store
+            .nearby_cases(&query)
+            .await?
+            .into_iter()
+            .map(|c| LikelyDuplicate {
+                id: c.id,
+                state: c.state,
+                distance_m: (distance_m((lat, lon), (c.lat, c.lon)) * 10.0).round() / 10.0,
+                created_at: c.created_at,
+                repeat_count: c.repeat_count,
+            })
+            .filter(|d| d.distance_m <= radius)
+            .collect();
+        found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+        found.truncate(10);
+        Ok(found)
     }
 
     async fn replay(&self, actor: &Actor, idem: &Option<Idempotency>) -> Result<Option<Outcome>, ServiceError> {
@@ -194,23 +294,28 @@ impl CaseService {
         actor: &Actor,
         mut new: NewReport,
         idem: Option<Idempotency>,
-        respond: Responder<'_>,
+        respond: SubmitResponder<'_>,
     ) -> Result<Outcome, ServiceError> {
         if let Some(replayed) = self.replay(actor, &idem).await? {
             return Ok(replayed);
         }
-        if self.reference.category(&new.category).is_none() {
+        let reference = self.reference.get();
+        if reference.sub_class(&new.category, Utc::now()).is_none() {
             return Err(ServiceError::UnknownCategory(new.category));
+        }
+        if let Some(f) = &new.facility_id
+            && reference.directory().is_none_or(|d| d.facility(f).is_none())
+        {
+            return Err(DomainError::Invalid(format!("unknown facility `{f}`")).into());
         }
         // An impossible position is invalid input, not a place outside the service area.
         if !(new.lat.is_finite() && new.lon.is_finite() && new.lat.abs() <= 90.0 && new.lon.abs() <= 180.0) {
             return Err(DomainError::Invalid("`lat`/`lon` must be a valid WGS-84 position".into()).into());
         }
-        let grid = self
-            .reference
-            .grid_at(new.lat, new.lon)
+        let grid = reference
+            .unit_grid(new.lat, new.lon)
             .ok_or(ServiceError::OutsideServiceArea { lat: new.lat, lon: new.lon })?;
-        new.grid = Some(grid.code);
+        new.grid = Some(grid.code.clone());
         let event = report(&new, actor)?;
         let now = Utc::now();
         let id = Uuid::new_v4();
@@ -225,12 +330,20 @@ impl CaseService {
             from_state: None,
             to_state: case.state,
         };
-        let idempotency = Self::idempotency_record(actor, &idem, &case, respond);
+        let duplicates = self.likely_duplicates(&case.category, case.lat, case.lon).await?;
+        let (status, body) = respond(&case, &duplicates);
+        let idempotency = idem.as_ref().map(|i| IdempotentResponse {
+            principal: actor.id.clone(),
+            key: i.key.clone(),
+            request_hash: i.request_hash.clone(),
+            status,
+            body: body.clone(),
+        });
         let commit = commit_for(&case, 0, vec![transition], None, idempotency);
         match self.commit(commit).await {
             Ok(()) => {
-                info!(case_id = %id, grid = ?case.grid, "case reported");
-                Ok(Outcome::Fresh(Box::new(case)))
+                info!(case_id = %id, grid = ?case.grid, likely_duplicates = duplicates.len(), "case reported");
+                Ok(Outcome::Replayed { status, body })
             }
             Err(StoreError::Duplicate(_)) if idem.is_some() => {
                 self.replay(actor, &idem).await?.ok_or(ServiceError::Contended)
@@ -258,7 +371,7 @@ impl CaseService {
         }
         match cmd {
             Command::Dispatch { department } | Command::Redispatch { department, .. }
-                if !self.reference.has_department(department) =>
+                if !self.reference.get().has_unit(department) =>
             {
                 return Err(ServiceError::UnknownDepartment(department.clone()));
             }
@@ -273,9 +386,20 @@ impl CaseService {
                 return Err(ServiceError::StaleVersion { expected, actual: case.version });
             }
             let now = Utc::now();
-            let ctx = Ctx { now, handle_limit: self.handle_limit(&case.category) };
-            let events = decide(&case, cmd, actor, ctx)?;
-            let (next, transitions) = apply_events(&case, &events, actor, now);
+            let ctx = Ctx { now, handle_limit: self.handle_limit(&case.category, now) };
+            let reference = self.reference.get();
+            let cmd = complete(cmd, &case, &reference, now)?;
+            let events = decide(&case, &cmd, actor, ctx)?;
+            let (mut next, mut transitions) = apply_events(&case, &events, actor, now);
+            // What the engine does at once as a consequence, in the same commit: re-route after an
+            // approved return, assign a handler after a (re-)dispatch.
+            let system = Actor::system("engine");
+            for follow in self.follow_up(&cmd, &case, &next, &reference, now).await {
+                let step = decide(&next, &follow, &system, ctx)?;
+                let (after, more) = apply_events(&next, &step, &system, now);
+                next = after;
+                transitions.extend(more);
+            }
             let idempotency = Self::idempotency_record(actor, &idem, &next, respond);
             let commit = commit_for(&next, case.version, transitions, None, idempotency);
             match self.commit(commit).await {
@@ -292,6 +416,30 @@ impl CaseService {
             }
         }
         Err(ServiceError::Contended)
+    }
+
+    async fn follow_up(
+        &self,
+        cmd: &Command,
+        before: &Case,
+        after: &Case,
+        reference: &Reference,
+        now: DateTime<Utc>,
+    ) -> Vec<Command> {
+        if matches!(cmd, Command::ApproveReturn { .. }) && after.state == CaseState::Registered {
+            let loads = likely_loads(self, reference, after, now).await;
+            return routing_commands(reference, after, now, &loads);
+        }
+        match after.department.as_deref() {
+            Some(unit) if after.state == CaseState::Dispatched && after.department != before.department => {
+                let loads = self.store.handler_loads(unit).await.unwrap_or_default();
+                assignment(reference, unit, &after.category, now, &loads)
+                    .map(|a| assign_command(&a))
+                    .into_iter()
+                    .collect()
+            }
+            _ => vec![],
+        }
     }
 
     /// Applies commands as Gridflow itself, in one commit, marking `inbox` as processed in the same
@@ -313,7 +461,7 @@ impl CaseService {
                 return Ok(None);
             }
             let now = Utc::now();
-            let ctx = Ctx { now, handle_limit: self.handle_limit(&case.category) };
+            let ctx = Ctx { now, handle_limit: self.handle_limit(&case.category, now) };
             let mut working = case.clone();
             let mut events = vec![];
             for cmd in &commands {
@@ -330,5 +478,29 @@ impl CaseService {
             }
         }
         Err(ServiceError::Contended)
+    }
+}
+
+/// Fills in what the wire form of a command leaves to the service, and checks references the
+/// domain cannot see (the handler must belong to the case's unit).
+fn complete(cmd: &Command, case: &Case, reference: &Reference, now: DateTime<Utc>) -> Result<Command, ServiceError> {
+    match cmd {
+        Command::Reroute { reason, .. } => {
+            let decision = decide_for(reference, case, now).map(|e| {
+                let mut n = note(&e);
+                n.excluded = case.returned_by.clone();
+                n
+            });
+            Ok(Command::Reroute { reason: reason.clone(), decision })
+        }
+        Command::Assign { handler: Some(h), .. } => {
+            let unit = case.department.clone().unwrap_or_default();
+            let known = reference
+                .directory()
+                .and_then(|d| d.unit(&unit))
+                .is_some_and(|u| u.handlers.iter().any(|x| &x.id == h));
+            if known { Ok(cmd.clone()) } else { Err(ServiceError::UnknownHandler { unit, handler: h.clone() }) }
+        }
+        other => Ok(other.clone()),
     }
 }

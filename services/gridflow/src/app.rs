@@ -9,7 +9,7 @@ use gridflow_api::{AppState, AuthConfig, HttpMetrics};
 use gridflow_bus::{AmqpBus, AmqpConfig, MemoryBus};
 use gridflow_domain::ports::{Bus, LiveState, Store};
 use gridflow_engine::relay::Relay;
-use gridflow_engine::{CaseService, Metrics, ReferenceCache, healer, projector, router, topology};
+use gridflow_engine::{CaseService, Metrics, ReferenceCache, healer, projector, reference, router, topology};
 use gridflow_live::{MemoryLive, RedisConfig, RedisLive};
 use gridflow_store::SeaStore;
 use std::net::TcpListener;
@@ -75,8 +75,14 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
     let live = open_live(&cfg).await?;
     let metrics = Metrics::new().context("registering metrics")?;
     let http_metrics = HttpMetrics::register(&metrics.registry).context("registering HTTP metrics")?;
+    let calendars = Arc::new(
+        gridflow_calendar::CalendarSet::new(gridflow_calendar::try_builtin().context("loading calendars")?)
+            .context("loading calendars")?,
+    );
     let service = CaseService {
         reference: ReferenceCache::load(store.as_ref()).await.context("loading reference data")?,
+        calendars: Arc::clone(&calendars),
+        intake: cfg.intake,
         store: Arc::clone(&store),
         live,
         metrics: metrics.clone(),
@@ -102,13 +108,18 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
         tokio::spawn(projector::run(service.clone(), Arc::clone(&bus), workers.clone())),
         tokio::spawn(router::sweep(service.clone(), Duration::from_secs(5), Duration::from_secs(10), workers.clone())),
         tokio::spawn(healer::run(service.clone(), Duration::from_secs(2), workers.clone())),
+        tokio::spawn(reference::watch(
+            service.reference.clone(),
+            Arc::clone(&store),
+            Duration::from_secs(5),
+            workers.clone(),
+        )),
     ];
 
     let state = web::Data::new(AppState {
         service,
         auth: AuthConfig { jwt_secret: cfg.jwt_secret.clone(), token_ttl_seconds: cfg.token_ttl_seconds },
-        calendars: gridflow_calendar::CalendarSet::new(gridflow_calendar::try_builtin().context("loading calendars")?)
-            .context("loading calendars")?,
+        calendars: calendars.as_ref().clone(),
     });
     let server = HttpServer::new(move || {
         let m = http_metrics.clone();

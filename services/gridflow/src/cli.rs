@@ -93,3 +93,60 @@ pub async fn audit_verify(cfg: &Config, case: &str) -> anyhow::Result<()> {
         Err(seq) => bail!("case {id}: audit chain BROKEN at record {seq}"),
     }
 }
+
+/// `gridflow import KIND FILE`: validates the file together with the reference data in force and
+/// writes it as the next revision, or prints every problem and changes nothing.
+pub async fn import(
+    cfg: &Config,
+    kind: &str,
+    file: &std::path::Path,
+    version: Option<u32>,
+    effective_from: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
+    use gridflow_engine::admin::{self, VersionFormat};
+    use gridflow_engine::reference::{Reference, ReferenceError};
+    let kind = match kind {
+        "grids" | "geography" => "geography",
+        "catalogue" | "categories" => "catalogue",
+        "directory" | "units" => "directory",
+        "rules" => "rules",
+        other => bail!("unknown kind `{other}`: use grids, catalogue, directory or rules"),
+    };
+    let body = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    eprintln!("validating {} ({} KiB) as the {kind} document…", file.display(), body.len() / 1024);
+    let store = open_store(cfg).await?;
+    let csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let single_version = !csv && body.trim_start().starts_with('{');
+    let result = if matches!(kind, "catalogue" | "rules") && (csv || single_version) {
+        let format = match (csv, version, effective_from) {
+            (false, _, _) => VersionFormat::Json,
+            (true, Some(version), Some(effective_from)) => VersionFormat::Csv { version, effective_from },
+            (true, _, _) => bail!("a CSV {kind} needs --version N and --effective-from YYYY-MM-DD"),
+        };
+        let current = Reference::build(store.reference_docs().await?).context("the stored reference data")?;
+        let expected = current.docs.get(kind).map_or(0, |d| d.revision);
+        match admin::add_version(&current, kind, &body, format) {
+            Ok(text) => admin::import(&store, None, vec![(kind.into(), text)], "cli", Some(expected)).await,
+            Err(e) => Err(e),
+        }
+    } else {
+        admin::import(&store, None, vec![(kind.into(), body)], "cli", None).await
+    };
+    match result {
+        Ok(summary) => {
+            let revision = summary.revisions.get(kind).copied().unwrap_or_default();
+            println!("imported {kind} revision {revision}");
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            println!("running services pick it up within 10 seconds");
+            Ok(())
+        }
+        Err(ReferenceError::Invalid(problems)) => {
+            for p in &problems {
+                let code = p.code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+                eprintln!("{} {}{code}: {}", p.document, p.at, p.problem);
+            }
+            bail!("{} problem(s); nothing was imported and the previous data is unchanged", problems.len())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,6 +1,7 @@
 //! Typed configuration from `GRIDFLOW_*` variables, validated once at start-up. Every default is
 //! compiled in and documented here; an invalid value is reported with the variable's name.
 
+use gridflow_engine::service::IntakePolicy;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -49,6 +50,9 @@ pub struct Config {
     pub namespace: String,
     /// GRIDFLOW_DEMO (default: on for SQLite, off for Postgres): seed the demo district and users.
     pub demo: bool,
+    /// GRIDFLOW_DUPLICATE_RADIUS_M (default 50) and GRIDFLOW_DUPLICATE_WINDOW_HOURS (default 72):
+    /// an open case of the same category that close and that recent is offered as a duplicate.
+    pub intake: IntakePolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,7 +134,23 @@ impl Config {
             Some("0" | "false" | "no" | "off") => false,
             Some(v) => return Err(bad("GRIDFLOW_DEMO", format!("`{v}` must be true or false"))),
         };
-        Ok(Config { store, bus, live, listen, jwt_secret, token_ttl_seconds, namespace, demo })
+        let radius = match get("GRIDFLOW_DUPLICATE_RADIUS_M") {
+            None => 50.0,
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|r| (0.0..=5_000.0).contains(r))
+                .ok_or_else(|| bad("GRIDFLOW_DUPLICATE_RADIUS_M", "must be a distance in metres from 0 to 5000"))?,
+        };
+        let window_hours = match get("GRIDFLOW_DUPLICATE_WINDOW_HOURS") {
+            None => 72,
+            Some(v) => v.parse::<i64>().ok().filter(|h| (0..=24 * 365).contains(h)).ok_or_else(|| {
+                bad("GRIDFLOW_DUPLICATE_WINDOW_HOURS", "must be a whole number of hours from 0 to 8760")
+            })?,
+        };
+        let intake =
+            IntakePolicy { duplicate_radius_m: radius, duplicate_window: chrono::Duration::hours(window_hours) };
+        Ok(Config { store, bus, live, listen, jwt_secret, token_ttl_seconds, namespace, demo, intake })
     }
 
     pub fn database_url(&self) -> &str {

@@ -1,115 +1,42 @@
-//! The demo district: a small, realistic slice of Beijing's Dongcheng district (two streets, four
-//! communities, sixteen 500 m grids around the Forbidden City's east side), ten categories with
-//! their national-standard-style codes, eight departments, routing rules and one user per role.
-//! The embedded default and the tests use it; the routing issue replaces it with a generator.
+//! The demo district, generated from a seed: Dongcheng (东城区, 110101) around 39.93 N 116.41 E
+//! with five streets, 48 communities and several hundred unit grids plus responsibility and
+//! school layers (gridflow-geo's generator); the 85-sub-class catalogue, 30 units with handlers,
+//! facility registry and two effective-dated rule sets of gridflow-routing's demo; one user per
+//! role. The embedded default, the tests and the load generator all use it.
 
-use gridflow_domain::geo::{Grid, LatLon};
-use gridflow_domain::ports::{Category, Department, Principal, ReferenceData, RoutingRule, Store, StoreError};
+use anyhow::Context;
+use gridflow_domain::ports::{Principal, Store, StoreError};
 use gridflow_domain::{Role, Scope};
+use gridflow_engine::admin;
+use gridflow_engine::reference::{CATALOGUE, DIRECTORY, GEOGRAPHY, RULES};
+use gridflow_geo::{Layer, SyntheticDistrict};
 
 pub const DISTRICT: &str = "110101";
-const ORIGIN: LatLon = LatLon { lat: 39.905, lon: 116.395 };
-const CELL: f64 = 0.005;
+/// The seed of the shipped demo; the same seed always gives the same district.
+pub const SEED: u64 = 7;
 
-/// Grid code of row `r`, column `c` (0..4): street = r / 2, community = c / 2, serial within it.
-fn grid_code(r: usize, c: usize) -> String {
-    let street = r / 2 + 1;
-    let community = c / 2 + 1;
-    let serial = (r % 2) * 2 + (c % 2) + 1;
-    format!("{DISTRICT}{street:03}{community:03}{serial:03}")
-}
-
-pub fn grids() -> Vec<Grid> {
-    let mut out = vec![];
-    for r in 0..4 {
-        for c in 0..4 {
-            let (lat, lon) = (ORIGIN.lat + r as f64 * CELL, ORIGIN.lon + c as f64 * CELL);
-            let ring = vec![
-                LatLon { lat, lon },
-                LatLon { lat, lon: lon + CELL },
-                LatLon { lat: lat + CELL, lon: lon + CELL },
-                LatLon { lat: lat + CELL, lon },
-            ];
-            out.push(Grid { code: grid_code(r, c), name: format!("网格 {}-{}", r + 1, c + 1), ring });
-        }
+/// The four reference documents of the demo, as (kind, body).
+pub fn documents(seed: u64) -> anyhow::Result<Vec<(String, String)>> {
+    let district = SyntheticDistrict::generate(seed);
+    let geography = district.to_geojson();
+    let geo = gridflow_geo::Geography::import(&geography).map_err(|e| anyhow::anyhow!("demo geography: {e:?}"))?;
+    let catalogue = gridflow_routing::demo::catalogue().context("demo catalogue")?;
+    let directory = gridflow_routing::demo::directory().context("demo directory")?;
+    let rules = gridflow_routing::demo::responsibility_list(&directory).context("demo rules")?;
+    let mut rules_json = serde_json::to_string(rules.sets())?;
+    // The routing demo names its layer grids symbolically; point them at real grids of this
+    // district: the first school grid, and the responsibility grid of Jiaodaokou's first community.
+    let school = geo.grids(&Layer::dedicated("school")?).first().map(|g| g.code.clone());
+    if let Some(school) = school {
+        rules_json = rules_json.replace("school:SCH-0007", &format!("school:{school}"));
     }
-    out
-}
-
-fn category(code: &str, name: &str, name_en: &str, kind: &str, limit_minutes: i64) -> Category {
-    Category { code: code.into(), name: name.into(), name_en: name_en.into(), kind: kind.into(), limit_minutes }
-}
-
-pub fn categories() -> Vec<Category> {
-    vec![
-        category("0101", "违法建设", "Illegal construction", "event", 15 * 24 * 60),
-        category("0102", "暴露垃圾", "Exposed garbage", "event", 24 * 60),
-        category("0104", "道路不洁", "Dirty road", "event", 5 * 60),
-        category("0105", "水域不洁", "Dirty water body", "event", 15 * 24 * 60),
-        category("0201", "非法小广告", "Illegal small advertisements", "event", 24 * 60),
-        category("0401", "无照经营游商", "Unlicensed street vending", "event", 4 * 60),
-        category("0501", "突发事件", "Emergency", "event", 2 * 60),
-        category("1001", "井盖破损", "Damaged manhole cover", "facility", 6 * 60),
-        category("1002", "路灯故障", "Street lamp failure", "facility", 24 * 60),
-        category("1003", "垃圾桶破损", "Damaged litter bin", "facility", 24 * 60),
-    ]
-}
-
-pub fn departments() -> Vec<Department> {
-    [
-        ("sanitation", "区环卫中心 Sanitation centre"),
-        ("urban-mgmt", "城管执法队 Urban management squad"),
-        ("water", "区水务所 Water authority"),
-        ("roads", "市政道路所 Municipal roads"),
-        ("lighting", "路灯管理所 Street lighting"),
-        ("emergency", "区应急办 Emergency office"),
-        ("street-001", "东华门街道办事处 Donghuamen street office"),
-        ("street-002", "景山街道办事处 Jingshan street office"),
-    ]
-    .into_iter()
-    .map(|(code, name)| Department { code: code.into(), name: name.into() })
-    .collect()
-}
-
-pub fn rules() -> Vec<RoutingRule> {
-    let by_category = [
-        ("0101", "urban-mgmt"),
-        ("0102", "sanitation"),
-        ("0104", "sanitation"),
-        ("0105", "water"),
-        ("0201", "urban-mgmt"),
-        ("0401", "urban-mgmt"),
-        ("0501", "emergency"),
-        ("1001", "roads"),
-        ("1002", "lighting"),
-        ("1003", "sanitation"),
-    ];
-    let mut rules: Vec<RoutingRule> = by_category
-        .iter()
-        .enumerate()
-        .map(|(i, (cat, dept))| RoutingRule {
-            id: i as i64 + 1,
-            grid: None,
-            category: Some((*cat).into()),
-            department: (*dept).into(),
-            priority: 0,
-        })
-        .collect();
-    // Territorial responsibility: small ads in the first street are the street office's job.
-    for (i, g) in grids().iter().filter(|g| g.code.starts_with("110101001")).enumerate() {
-        rules.push(RoutingRule {
-            id: 100 + i as i64,
-            grid: Some(g.code.clone()),
-            category: Some("0201".into()),
-            department: "street-001".into(),
-            priority: 0,
-        });
-    }
-    rules
-}
-
-pub fn reference() -> ReferenceData {
-    ReferenceData { categories: categories(), departments: departments(), grids: grids(), rules: rules() }
+    rules_json = rules_json.replace("duty:DC-R012", "responsibility:110101003001R01");
+    Ok(vec![
+        (GEOGRAPHY.into(), geography),
+        (CATALOGUE.into(), serde_json::to_string(catalogue.versions())?),
+        (DIRECTORY.into(), serde_json::to_string(&directory)?),
+        (RULES.into(), rules_json),
+    ])
 }
 
 /// Demo users: (name, password, roles, scopes).
@@ -125,20 +52,21 @@ pub fn users() -> Vec<(&'static str, &'static str, Vec<Role>, Vec<&'static str>)
         ("head", "head-demo", vec![SectionHead], vec![]),
         ("leader", "leader-demo", vec![Leader], vec![]),
         ("supervisor", "supervisor-demo", vec![Supervisor], vec!["district:110101"]),
-        ("sanitation", "sanitation-demo", unit.clone(), vec!["unit:sanitation"]),
-        ("urban", "urban-demo", unit.clone(), vec!["unit:urban-mgmt"]),
-        ("roads", "roads-demo", unit, vec!["unit:roads"]),
+        ("sanitation", "sanitation-demo", unit.clone(), vec!["unit:dept-sanitation"]),
+        ("enforcement", "enforcement-demo", unit.clone(), vec!["unit:dept-enforcement"]),
+        ("municipal", "municipal-demo", unit.clone(), vec!["unit:dept-municipal"]),
+        ("street1", "street1-demo", unit, vec!["unit:street-110101001"]),
         ("admin", "admin-demo", vec![Admin], vec![]),
     ]
 }
 
 /// Loads the demo reference data if none is loaded and creates missing demo users. Idempotent,
-/// and safe when several processes start at once (a taken name is simply skipped).
-pub async fn seed(store: &dyn Store) -> Result<(), StoreError> {
-    if store.reference().await?.categories.is_empty() {
-        match store.load_reference(&reference()).await {
-            Ok(()) | Err(StoreError::Duplicate(_)) => {}
-            Err(e) => return Err(e),
+/// and safe when several processes start at once (a lost import race or a taken name is skipped).
+pub async fn seed(store: &dyn Store) -> anyhow::Result<()> {
+    if store.reference_docs().await?.is_empty() {
+        match admin::import(store, None, documents(SEED)?, "demo", Some(0)).await {
+            Ok(_) | Err(gridflow_engine::reference::ReferenceError::Conflict { .. }) => {}
+            Err(e) => return Err(e).context("importing the demo reference data"),
         }
     }
     for (name, password, roles, scopes) in users() {
@@ -150,7 +78,7 @@ pub async fn seed(store: &dyn Store) -> Result<(), StoreError> {
         let user = Principal { id: name.into(), name: name.into(), roles, scopes, secret_hash };
         match store.add_user(&user).await {
             Ok(()) | Err(StoreError::Duplicate(_)) => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())
@@ -159,34 +87,42 @@ pub async fn seed(store: &dyn Store) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gridflow_domain::geo::resolve_grid;
+    use gridflow_engine::reference::Reference;
 
-    #[test]
-    fn grids_tile_the_district_without_gaps() {
-        let grids = grids();
-        assert_eq!(grids.len(), 16);
-        let codes: std::collections::HashSet<_> = grids.iter().map(|g| g.code.clone()).collect();
-        assert_eq!(codes.len(), 16);
-        assert!(grids.iter().all(|g| g.code.len() == 15 && g.code.starts_with(DISTRICT)));
-        for g in &grids {
-            let c = g.centroid();
-            assert_eq!(resolve_grid(&grids, c).map(|x| x.code.as_str()), Some(g.code.as_str()));
-        }
-        assert!(resolve_grid(&grids, LatLon { lat: 39.0, lon: 116.0 }).is_none());
+    fn reference() -> Reference {
+        let docs = documents(SEED)
+            .unwrap()
+            .into_iter()
+            .map(|(kind, body)| gridflow_domain::ports::ReferenceDoc {
+                kind,
+                revision: 1,
+                body,
+                created_by: "test".into(),
+                created_at: chrono::Utc::now(),
+            })
+            .collect();
+        Reference::build(docs).unwrap()
     }
 
     #[test]
-    fn every_rule_names_a_known_department_and_category() {
-        let d: Vec<_> = departments().into_iter().map(|d| d.code).collect();
-        let c: Vec<_> = categories().into_iter().map(|c| c.code).collect();
-        for r in rules() {
-            assert!(d.contains(&r.department), "{r:?}");
-            assert!(r.category.as_ref().is_none_or(|x| c.contains(x)), "{r:?}");
-        }
+    fn the_demo_builds_and_is_big_enough() {
+        let r = reference();
+        let summary = admin::summary(&r);
+        assert!(summary.layers["unit"] >= 400, "{summary:?}");
+        assert!(summary.areas >= 5 + 40, "{summary:?}");
+        assert!(summary.units >= 30 && summary.handlers > 30, "{summary:?}");
+        assert!(summary.catalogue_versions.iter().any(|(_, _, n)| *n >= 80), "{summary:?}");
+        // Every unit named in a demo user's scope exists.
         for (_, _, _, scopes) in users() {
-            for s in scopes {
-                Scope::parse(s).unwrap();
+            for s in scopes.iter().filter_map(|s| s.strip_prefix("unit:")) {
+                assert!(r.has_unit(s), "{s}");
             }
         }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_documents() {
+        assert_eq!(documents(SEED).unwrap(), documents(SEED).unwrap());
+        assert_ne!(documents(SEED).unwrap()[0], documents(SEED + 1).unwrap()[0]);
     }
 }

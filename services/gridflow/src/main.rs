@@ -34,6 +34,17 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+    /// Import reference data (all or nothing): grids FILE.geojson, catalogue FILE, directory FILE,
+    /// rules FILE. A catalogue or rules CSV adds one version (give --version and --effective-from).
+    Import {
+        /// grids, catalogue, directory or rules
+        kind: String,
+        file: std::path::PathBuf,
+        #[arg(long)]
+        version: Option<u32>,
+        #[arg(long)]
+        effective_from: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -142,6 +153,9 @@ async fn main() -> ExitCode {
             cli::apikey_create(&cfg, &name, &roles, &scopes).await
         }
         Cmd::Audit { command: AuditCmd::Verify { case } } => cli::audit_verify(&cfg, &case).await,
+        Cmd::Import { kind, file, version, effective_from } => {
+            cli::import(&cfg, &kind, &file, version, effective_from).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

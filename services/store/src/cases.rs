@@ -50,11 +50,14 @@ impl SeaStore {
             case.department.clone().into(),
             case.updated_at.timestamp_millis().into(),
             body.into(),
+            case.lat.into(),
+            case.lon.into(),
+            case.handler.clone().into(),
         ];
         if c.expected_version == 0 {
             let sql =
-                "INSERT INTO cases (id, version, state, category, grid, department, updated_at_ms, body, created_at_ms)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+                "INSERT INTO cases (id, version, state, category, grid, department, updated_at_ms, body, lat, lon,
+                       handler, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
             let mut vals = common;
             vals.push(case.created_at.timestamp_millis().into());
             return match txn.execute_raw(stmt(self.backend, sql, vals)).await.map_err(map_err) {
@@ -64,7 +67,7 @@ impl SeaStore {
         }
         // The optimistic check: only the writer that read `expected_version` can move the case on.
         let sql = "UPDATE cases SET version = $2, state = $3, category = $4, grid = $5, department = $6,
-                   updated_at_ms = $7, body = $8 WHERE id = $1 AND version = $9";
+                   updated_at_ms = $7, body = $8, lat = $9, lon = $10, handler = $11 WHERE id = $1 AND version = $12";
         let mut vals = common;
         vals.push(c.expected_version.into());
         let res = txn.execute_raw(stmt(self.backend, sql, vals)).await.map_err(map_err)?;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gridflow_domain::audit::{AuditRecord, Transition};
 use gridflow_domain::ports::{
-    CaseCommit, CaseFilter, IdempotentResponse, OutboxEntry, Principal, ReferenceData, Store, StoreError,
+    CaseCommit, CaseFilter, IdempotentResponse, NearbyQuery, OutboxEntry, Principal, ReferenceDoc, Store, StoreError,
 };
 use gridflow_domain::{Case, CaseState};
 use sea_orm::ConnectionTrait;
@@ -19,11 +19,17 @@ impl Store for SeaStore {
         self.db.query_one_raw(stmt(self.backend, "SELECT 1 AS one", vec![])).await.map_err(map_err)?;
         Ok(())
     }
-    async fn load_reference(&self, data: &ReferenceData) -> Result<(), StoreError> {
-        self.replace_reference(data).await
+    async fn reference_docs(&self) -> Result<Vec<ReferenceDoc>, StoreError> {
+        self.latest_reference_docs().await
     }
-    async fn reference(&self) -> Result<ReferenceData, StoreError> {
-        self.read_reference().await
+    async fn put_reference_docs(&self, docs: &[ReferenceDoc]) -> Result<(), StoreError> {
+        self.insert_reference_docs(docs).await
+    }
+    async fn nearby_cases(&self, query: &NearbyQuery) -> Result<Vec<Case>, StoreError> {
+        self.query_nearby(query).await
+    }
+    async fn handler_loads(&self, department: &str) -> Result<Vec<(String, u32)>, StoreError> {
+        self.query_handler_loads(department).await
     }
     async fn add_user(&self, user: &Principal) -> Result<(), StoreError> {
         self.insert_principal(USER, user).await

@@ -1,108 +1,103 @@
-//! Reference data: categories, departments, grids and routing rules.
+//! Reference documents (append-only revisions) and the reads that routing and intake need.
 
 use crate::SeaStore;
-use crate::sql::{get, json, map_err, stmt, to_json};
-use gridflow_domain::geo::Grid;
-use gridflow_domain::ports::{Category, Department, ReferenceData, RoutingRule, StoreError};
+use crate::sql::{get, json, map_err, stmt};
+use chrono::{DateTime, Utc};
+use gridflow_domain::ports::{NearbyQuery, ReferenceDoc, StoreError};
+use gridflow_domain::{Case, CaseState};
 use sea_orm::{ConnectionTrait, TransactionTrait, Value};
 
+/// States in which a case is no longer open (no work left, not a duplicate candidate).
+const FINISHED: [CaseState; 4] =
+    [CaseState::Closed, CaseState::Rejected, CaseState::Duplicate, CaseState::SelfResolved];
+
+fn finished_list() -> String {
+    FINISHED.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
+}
+
 impl SeaStore {
-    pub(crate) async fn replace_reference(&self, d: &ReferenceData) -> Result<(), StoreError> {
+    pub(crate) async fn latest_reference_docs(&self) -> Result<Vec<ReferenceDoc>, StoreError> {
+        let sql = "SELECT d.kind, d.revision, d.body, d.created_by, d.created_at_ms FROM reference_docs d
+                   JOIN (SELECT kind, MAX(revision) AS revision FROM reference_docs GROUP BY kind) m
+                   ON m.kind = d.kind AND m.revision = d.revision ORDER BY d.kind";
+        let rows = self.db.query_all_raw(stmt(self.backend, sql, vec![])).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let at: i64 = get(r, "created_at_ms")?;
+                Ok(ReferenceDoc {
+                    kind: get(r, "kind")?,
+                    revision: get(r, "revision")?,
+                    body: get(r, "body")?,
+                    created_by: get(r, "created_by")?,
+                    created_at: DateTime::<Utc>::from_timestamp_millis(at).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// The primary key (kind, revision) makes a concurrent import of the same revision fail,
+    /// and the explicit check below makes skipping a revision fail: either way nothing is written.
+    pub(crate) async fn insert_reference_docs(&self, docs: &[ReferenceDoc]) -> Result<(), StoreError> {
         let txn = self.db.begin().await.map_err(map_err)?;
-        for table in ["routing_rules", "grids", "departments", "categories"] {
-            txn.execute_unprepared(&format!("DELETE FROM {table}")).await.map_err(map_err)?;
-        }
-        let mut rows: Vec<(&str, Vec<Value>)> = vec![];
-        for c in &d.categories {
-            rows.push((
-                "INSERT INTO categories (code, name, name_en, kind, limit_minutes) VALUES ($1, $2, $3, $4, $5)",
-                vec![
-                    c.code.clone().into(),
-                    c.name.clone().into(),
-                    c.name_en.clone().into(),
-                    c.kind.clone().into(),
-                    c.limit_minutes.into(),
-                ],
-            ));
-        }
-        for dep in &d.departments {
-            rows.push((
-                "INSERT INTO departments (code, name) VALUES ($1, $2)",
-                vec![dep.code.clone().into(), dep.name.clone().into()],
-            ));
-        }
-        for g in &d.grids {
-            rows.push((
-                "INSERT INTO grids (code, name, ring) VALUES ($1, $2, $3)",
-                vec![g.code.clone().into(), g.name.clone().into(), to_json(&g.ring)?.into()],
-            ));
-        }
-        for r in &d.rules {
-            rows.push((
-                "INSERT INTO routing_rules (id, grid, category, department, priority) VALUES ($1, $2, $3, $4, $5)",
-                vec![
-                    r.id.into(),
-                    r.grid.clone().into(),
-                    r.category.clone().into(),
-                    r.department.clone().into(),
-                    r.priority.into(),
-                ],
-            ));
-        }
-        for (sql, vals) in rows {
-            txn.execute_raw(stmt(self.backend, sql, vals)).await.map_err(map_err)?;
+        for d in docs {
+            let sql = "SELECT COALESCE(MAX(revision), 0) AS latest FROM reference_docs WHERE kind = $1";
+            let row = txn
+                .query_one_raw(stmt(self.backend, sql, vec![d.kind.clone().into()]))
+                .await
+                .map_err(map_err)?
+                .ok_or_else(|| StoreError::Other("no row from MAX()".into()))?;
+            let latest: i32 = get(&row, "latest")?;
+            if d.revision != latest + 1 {
+                return Err(StoreError::VersionConflict);
+            }
+            let sql = "INSERT INTO reference_docs (kind, revision, body, created_by, created_at_ms)
+                       VALUES ($1, $2, $3, $4, $5)";
+            let vals: Vec<Value> = vec![
+                d.kind.clone().into(),
+                d.revision.into(),
+                d.body.clone().into(),
+                d.created_by.clone().into(),
+                d.created_at.timestamp_millis().into(),
+            ];
+            txn.execute_raw(stmt(self.backend, sql, vals)).await.map_err(|e| match map_err(e) {
+                StoreError::Duplicate(_) => StoreError::VersionConflict,
+                other => other,
+            })?;
         }
         txn.commit().await.map_err(map_err)
     }
 
-    pub(crate) async fn read_reference(&self) -> Result<ReferenceData, StoreError> {
-        let q = |sql: &str| self.db.query_all_raw(stmt(self.backend, sql, vec![]));
-        let categories = q("SELECT code, name, name_en, kind, limit_minutes FROM categories ORDER BY code")
-            .await
-            .map_err(map_err)?
-            .iter()
+    pub(crate) async fn query_nearby(&self, q: &NearbyQuery) -> Result<Vec<Case>, StoreError> {
+        let sql = format!(
+            "SELECT body FROM cases WHERE category = $1 AND lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5
+             AND created_at_ms >= $6 AND state NOT IN ({}) ORDER BY created_at_ms DESC LIMIT $7",
+            finished_list()
+        );
+        let vals: Vec<Value> = vec![
+            q.category.clone().into(),
+            q.lat.0.into(),
+            q.lat.1.into(),
+            q.lon.0.into(),
+            q.lon.1.into(),
+            q.since.timestamp_millis().into(),
+            (q.limit.min(1000) as i64).into(),
+        ];
+        let rows = self.db.query_all_raw(stmt(self.backend, &sql, vals)).await.map_err(map_err)?;
+        rows.iter().map(|r| json(&get::<String>(r, "body")?, "case")).collect()
+    }
+
+    pub(crate) async fn query_handler_loads(&self, department: &str) -> Result<Vec<(String, u32)>, StoreError> {
+        let sql = format!(
+            "SELECT handler, COUNT(*) AS open FROM cases WHERE department = $1 AND handler IS NOT NULL
+             AND state NOT IN ({}) GROUP BY handler ORDER BY handler",
+            finished_list()
+        );
+        let rows = self.db.query_all_raw(stmt(self.backend, &sql, vec![department.into()])).await.map_err(map_err)?;
+        rows.iter()
             .map(|r| {
-                Ok(Category {
-                    code: get(r, "code")?,
-                    name: get(r, "name")?,
-                    name_en: get(r, "name_en")?,
-                    kind: get(r, "kind")?,
-                    limit_minutes: get(r, "limit_minutes")?,
-                })
+                let n: i64 = get(r, "open")?;
+                Ok((get(r, "handler")?, u32::try_from(n).unwrap_or(u32::MAX)))
             })
-            .collect::<Result<_, StoreError>>()?;
-        let departments = q("SELECT code, name FROM departments ORDER BY code")
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|r| Ok(Department { code: get(r, "code")?, name: get(r, "name")? }))
-            .collect::<Result<_, StoreError>>()?;
-        let grids = q("SELECT code, name, ring FROM grids ORDER BY code")
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|r| {
-                Ok(Grid {
-                    code: get(r, "code")?,
-                    name: get(r, "name")?,
-                    ring: json(&get::<String>(r, "ring")?, "grid ring")?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        let rules = q("SELECT id, grid, category, department, priority FROM routing_rules ORDER BY id")
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|r| {
-                Ok(RoutingRule {
-                    id: get(r, "id")?,
-                    grid: get(r, "grid")?,
-                    category: get(r, "category")?,
-                    department: get(r, "department")?,
-                    priority: get(r, "priority")?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-        Ok(ReferenceData { categories, departments, grids, rules })
+            .collect()
     }
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use gridflow_domain::ports::CaseFilter;
 use gridflow_domain::{Case, CaseState, Command, NewReport, Urgency};
 use gridflow_engine::Outcome;
-use gridflow_engine::service::{ActRequest, Idempotency};
+use gridflow_engine::service::{ActRequest, Idempotency, LikelyDuplicate};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -31,6 +31,9 @@ struct Submission {
     urgency: Urgency,
     #[serde(default)]
     client_ref: Option<String>,
+    /// For facility reports: the registered facility id (routes to its owner first).
+    #[serde(default)]
+    facility_id: Option<String>,
 }
 
 /// Reads the `Idempotency-Key` header and fingerprints the request it came with.
@@ -56,8 +59,11 @@ fn respond(outcome: Outcome, fresh: impl Fn(&Case) -> (u16, String)) -> HttpResp
     HttpResponse::build(status).content_type("application/json").body(body)
 }
 
-fn created_body(case: &Case) -> (u16, String) {
-    let body = json!({ "id": case.id, "status": case.state.as_str(), "version": case.version, "grid": case.grid });
+/// The answer to a new report, including open cases nearby that are probably the same problem
+/// (for the intake operator to merge with `mark_duplicate`).
+fn created_body(case: &Case, duplicates: &[LikelyDuplicate]) -> (u16, String) {
+    let body = json!({ "id": case.id, "status": case.state.as_str(), "version": case.version, "grid": case.grid,
+                       "likely_duplicates": duplicates });
     (201, body.to_string())
 }
 
@@ -86,9 +92,10 @@ pub async fn submit(
         urgency: s.urgency,
         client_ref: s.client_ref,
         grid: None,
+        facility_id: s.facility_id,
     };
     let outcome = state.service.submit(&actor, new, idem, &created_body).await?;
-    Ok(respond(outcome, created_body))
+    Ok(respond(outcome, case_body))
 }
 
 #[get("/api/v1/cases/{id}")]

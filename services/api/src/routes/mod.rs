@@ -1,5 +1,6 @@
 //! One module per resource.
 
+pub mod admin;
 pub mod auth;
 pub mod calendars;
 pub mod cases;

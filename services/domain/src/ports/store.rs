@@ -1,7 +1,6 @@
 use super::bus::Message;
 use crate::audit::{AuditRecord, Transition};
 use crate::case::Case;
-use crate::geo::Grid;
 use crate::role::{Role, Scope};
 use crate::state::CaseState;
 use async_trait::async_trait;
@@ -9,40 +8,28 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// One stored reference document (geography, catalogue, directory or responsibility list).
+/// Documents are never changed in place: an import writes the next revision, so the history of
+/// what routing used when stays readable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Category {
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-    /// `facility` (部件) or `event` (事件).
+pub struct ReferenceDoc {
+    /// `geography`, `catalogue`, `directory` or `rules`.
     pub kind: String,
-    /// Handling time limit in natural minutes (until the SLA engine brings calendars).
-    pub limit_minutes: i64,
+    /// 1, 2, ... per kind; the highest is in force.
+    pub revision: i32,
+    pub body: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Department {
-    pub code: String,
-    pub name: String,
-}
-
-/// Grid × category → department. `None` matches any; the most specific rule wins, then priority.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RoutingRule {
-    pub id: i64,
-    pub grid: Option<String>,
-    pub category: Option<String>,
-    pub department: String,
-    pub priority: i32,
-}
-
-/// Everything the demo seed or an import loads at once.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReferenceData {
-    pub categories: Vec<Category>,
-    pub departments: Vec<Department>,
-    pub grids: Vec<Grid>,
-    pub rules: Vec<RoutingRule>,
+/// Open cases of one category in a bounding box reported since an instant (duplicate search).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearbyQuery {
+    pub category: String,
+    pub lat: (f64, f64),
+    pub lon: (f64, f64),
+    pub since: DateTime<Utc>,
+    pub limit: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,9 +113,15 @@ pub enum StoreError {
 pub trait Store: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// Replaces categories, departments, grids and rules in one transaction.
-    async fn load_reference(&self, data: &ReferenceData) -> Result<(), StoreError>;
-    async fn reference(&self) -> Result<ReferenceData, StoreError>;
+    /// The latest revision of each reference document kind.
+    async fn reference_docs(&self) -> Result<Vec<ReferenceDoc>, StoreError>;
+    /// Writes new revisions in one transaction: all or nothing. Each `revision` MUST be the
+    /// kind's latest + 1, else `VersionConflict` (someone imported meanwhile) and nothing is written.
+    async fn put_reference_docs(&self, docs: &[ReferenceDoc]) -> Result<(), StoreError>;
+    /// Open (not closed, rejected, duplicate or self-resolved) cases matching `query`, newest first.
+    async fn nearby_cases(&self, query: &NearbyQuery) -> Result<Vec<Case>, StoreError>;
+    /// Open cases per handler of `department` (handlers with none are absent).
+    async fn handler_loads(&self, department: &str) -> Result<Vec<(String, u32)>, StoreError>;
 
     /// MUST return `Duplicate` for a taken name.
     async fn add_user(&self, user: &Principal) -> Result<(), StoreError>;

@@ -60,6 +60,7 @@ pub fn reported_event() -> Event {
         client_ref: None,
         grid: Some(GRID.into()),
         reporter: "user:reporter".into(),
+        facility_id: None,
     }
 }
 
