@@ -9,5 +9,4 @@ mod timers;
 pub use bus::*;
 pub use live::*;
 pub use store::*;
-#[allow(unused_imports)]
 pub use timers::*;
