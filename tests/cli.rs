@@ -110,3 +110,74 @@ async fn identities_from_the_shell_work_over_http() {
     common::within(240, "identities_from_the_shell_work_over_http", identities_from_the_shell_work_over_http_body())
         .await;
 }
+
+async fn imports_from_the_shell_are_all_or_nothing_body() {
+    let backends = common::embedded();
+    let dir = std::env::temp_dir().join(format!("gridflow-import-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, body: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        path.display().to_string()
+    };
+    let docs = gridflow::demo::documents(11).unwrap();
+    let doc = |kind: &str| docs.iter().find(|(k, _)| k == kind).unwrap().1.clone();
+
+    // A broken geography: every problem is listed with its feature, and nothing is written.
+    let mut broken: serde_json::Value = serde_json::from_str(&doc("geography")).unwrap();
+    let features = broken["features"].as_array_mut().unwrap();
+    let last = features.len() - 1;
+    features[last]["geometry"]["coordinates"][0].as_array_mut().unwrap().pop();
+    let dup = features[last - 1].clone();
+    features.push(dup);
+    let out = gridflow(&backends, &["import", "grids", &file("broken.geojson", &broken.to_string())], "");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(&format!("features[{last}]")), "{}", text(&out));
+    assert!(text(&out).contains("duplicate code"), "{}", text(&out));
+    assert!(text(&out).contains("nothing was imported"), "{}", text(&out));
+
+    for (kind, name) in
+        [("grids", "geography"), ("directory", "directory"), ("catalogue", "catalogue"), ("rules", "rules")]
+    {
+        let out = gridflow(&backends, &["import", kind, &file(&format!("{name}.json"), &doc(name))], "");
+        assert!(out.status.success(), "{kind}: {}", text(&out));
+        assert!(text(&out).contains(&format!("imported {name} revision 1")), "{}", text(&out));
+    }
+    // One more rules version from CSV, then a bad one that must change nothing.
+    let csv = "id,category,area,lead,co_handlers,priority,note\n1,event:0102,110101,dept-greening,,0,test\n";
+    let args = ["import", "rules", "", "--version", "3", "--effective-from", "2026-01-01"];
+    let good = file("v3.csv", csv);
+    let out = gridflow(&backends, &[&args[..2], &[good.as_str()], &args[3..]].concat(), "");
+    assert!(out.status.success(), "{}", text(&out));
+    let bad = file("v4.csv", &csv.replace("dept-greening", "dept-nowhere"));
+    let args4 = ["import", "rules", bad.as_str(), "--version", "4", "--effective-from", "2026-02-01"];
+    let out = gridflow(&backends, &args4, "");
+    assert!(!out.status.success() && text(&out).contains("dept-nowhere"), "{}", text(&out));
+    let out = gridflow(&backends, &["import", "rules", &good], "");
+    assert!(!out.status.success() && text(&out).contains("--version"), "a CSV needs its version: {}", text(&out));
+
+    // The service runs on the imported data (the demo seed leaves it alone).
+    let app = common::spawn_app(&backends).await;
+    let dispatcher = app.login("dispatcher").await;
+    let (_, overview) = app.get("/api/v1/reference", &dispatcher).await;
+    assert_eq!(overview["summary"]["revisions"], json!({ "catalogue": 1, "directory": 1, "geography": 1, "rules": 2 }));
+    let (_, grids) = app.get("/api/v1/grids", &dispatcher).await;
+    let g = &grids["grids"][0]["centroid"];
+    let (_, e) = app
+        .post(
+            "/api/v1/routing/explain",
+            Some(&dispatcher),
+            json!({ "category": "event:0102", "lat": g["lat"], "lon": g["lon"] }),
+        )
+        .await;
+    assert_eq!(e["decision"]["lead"], "dept-greening", "{e}");
+    assert_eq!(e["decision"]["rule_set_version"], 3);
+    app.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_from_the_shell_are_all_or_nothing() {
+    common::within(240, "imports_from_the_shell_are_all_or_nothing", imports_from_the_shell_are_all_or_nothing_body())
+        .await;
+}

@@ -104,7 +104,7 @@ async fn three_replicas_dispatch_each_case_exactly_once_body() {
             ["reported", "accepted", "registered", "routed", "dispatched", "assigned"],
             "case {id}"
         );
-        assert_eq!(case["version"], 4);
+        assert_eq!(case["version"], 6);
     }
     // The whole loop, each step on a different replica.
     let unit = replicas[1].api.login("sanitation").await;

@@ -37,6 +37,9 @@ pub struct Backends {
     pub amqp_url: Option<String>,
     pub redis_url: Option<String>,
     pub namespace: String,
+    /// GRIDFLOW_DUPLICATE_RADIUS_M: 0 (off) unless a scenario is about duplicate detection, so
+    /// scenarios may report several cases at one spot without them being held at intake.
+    pub duplicate_radius_m: u32,
 }
 
 fn unique() -> String {
@@ -53,6 +56,7 @@ pub fn embedded() -> Backends {
         amqp_url: None,
         redis_url: None,
         namespace: format!("t-{}", unique()),
+        duplicate_radius_m: 0,
     }
 }
 
@@ -82,6 +86,7 @@ pub async fn production() -> Backends {
         amqp_url: Some(amqp_url()),
         redis_url: Some(redis_url()),
         namespace: format!("t-{}", unique()),
+        duplicate_radius_m: 0,
     }
 }
 
@@ -131,6 +136,7 @@ impl Backends {
             ("GRIDFLOW_JWT_SECRET".to_string(), JWT_SECRET.to_string()),
             ("GRIDFLOW_NAMESPACE".to_string(), self.namespace.clone()),
             ("GRIDFLOW_DEMO".to_string(), "true".to_string()),
+            ("GRIDFLOW_DUPLICATE_RADIUS_M".to_string(), self.duplicate_radius_m.to_string()),
         ]);
         if let Some(u) = &self.amqp_url {
             env.insert("GRIDFLOW_AMQP_URL".into(), u.clone());

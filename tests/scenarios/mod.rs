@@ -2,20 +2,24 @@
 //! (see `e2e_embedded.rs` and `e2e_production.rs`).
 #![allow(dead_code)]
 
+mod admin;
 mod calendar;
 mod guarantees;
 mod input;
 mod lifecycle;
 mod listing;
 mod paths;
+mod routing;
 mod support;
 
+pub use admin::*;
 pub use calendar::*;
 pub use guarantees::*;
 pub use input::*;
 pub use lifecycle::*;
 pub use listing::*;
 pub use paths::*;
+pub use routing::*;
 
 /// Generates one `#[tokio::test]` per scenario for a backend constructor.
 #[macro_export]
@@ -51,6 +55,10 @@ macro_rules! all_scenarios {
             supervision_paths,
             listing_and_paging,
             calendar_preview,
+            routing_precedence,
+            facility_and_border_routing,
+            bad_imports_change_nothing,
         );
+        scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);
     };
 }

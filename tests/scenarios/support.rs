@@ -149,6 +149,7 @@ pub async fn seed_accepted(app: &TestApp, category: &str, at: (f64, f64), grid: 
         grid: Some(grid.into()),
         reporter: "worker".into(),
         facility_id: None,
+        likely_duplicates: vec![],
     };
     let case = Case::from_reported(id, &reported, now).unwrap();
     let first = Transition {

@@ -41,6 +41,7 @@ pub fn report(id: Uuid, category: &str, grid: &str, created: DateTime<Utc>) -> C
         grid: Some(grid.into()),
         reporter: "worker-1".into(),
         facility_id: None,
+        likely_duplicates: vec![],
     };
     let case = Case::from_reported(id, &event, created).unwrap();
     let t = Transition {

@@ -28,6 +28,8 @@ pub fn document() -> Value {
         json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
     let q = |name: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "schema": schema });
     let bearer = json!([{ "bearer": [] }, { "apiKey": [] }]);
+    let kind = json!({ "name": "kind", "in": "path", "required": true,
+                       "schema": { "type": "string", "enum": ["geography", "catalogue", "directory", "rules"] } });
     json!({
         "openapi": "3.0.3",
         "info": { "title": "Gridflow API", "version": env!("CARGO_PKG_VERSION"),
@@ -66,9 +68,32 @@ pub fn document() -> Value {
                 "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "example": "cn-default" } }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DueRequest" } } } },
                 "responses": errors(json!({ "200": ok("The due instant in the calendar's zone", "Due") })) } },
-            "/api/v1/categories": { "get": { "summary": "Loaded categories", "responses": errors(json!({ "200": { "description": "Categories" } })) } },
-            "/api/v1/grids": { "get": { "summary": "Loaded grids with centroids", "responses": errors(json!({ "200": { "description": "Grids" } })) } },
-            "/api/v1/departments": { "get": { "summary": "Departments", "responses": errors(json!({ "200": { "description": "Departments" } })) } },
+            "/api/v1/categories": { "get": { "summary": "Sub-classes of the catalogue version in force (or on `date`)",
+                "parameters": [q("date", json!({ "type": "string", "format": "date" }))],
+                "responses": errors(json!({ "200": { "description": "Categories" } })) } },
+            "/api/v1/grids": { "get": { "summary": "Grids of a layer (default `unit`) with a point inside each",
+                "parameters": [q("layer", json!({ "type": "string", "example": "unit" }))],
+                "responses": errors(json!({ "200": { "description": "Grids" } })) } },
+            "/api/v1/departments": { "get": { "summary": "Units with their handlers", "responses": errors(json!({ "200": { "description": "Departments" } })) } },
+            "/api/v1/reference": { "get": { "summary": "Reference documents in force (revisions) and what they hold",
+                "responses": errors(json!({ "200": { "description": "Overview" } })) } },
+            "/api/v1/reference/{kind}": {
+                "get": { "summary": "Export a reference document (catalogue and rules also as CSV)",
+                    "parameters": [kind.clone(), q("format", json!({ "type": "string", "enum": ["json", "csv"] })), q("version", json!({ "type": "integer", "minimum": 1 }))],
+                    "responses": errors(json!({ "200": { "description": "The document" } })) },
+                "put": { "summary": "Replace a reference document (admin; all or nothing; If-Match: revision)",
+                    "parameters": [kind.clone(), { "name": "If-Match", "in": "header", "required": false, "schema": { "type": "string", "pattern": "^[0-9]{1,9}$" } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+                    "responses": errors(json!({ "200": { "description": "Summary of what is now in force" } })) } },
+            "/api/v1/reference/{kind}/versions": { "post": {
+                "summary": "Add a catalogue or rules version (admin): CSV with version and effective_from, or one version as JSON",
+                "parameters": [kind, q("version", json!({ "type": "integer", "minimum": 1 })), q("effective_from", json!({ "type": "string", "format": "date" }))],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } }, "text/csv": { "schema": { "type": "string" } } } },
+                "responses": errors(json!({ "201": { "description": "Summary of what is now in force" } })) } },
+            "/api/v1/routing/explain": { "post": {
+                "summary": "Where a case would go and why: grids per layer, candidate rules, the winner (creates nothing)",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ExplainRequest" } } } },
+                "responses": errors(json!({ "200": { "description": "The explanation" } })) } },
             "/api/v1/queues/{department}": { "get": {
                 "summary": "Live queue of a department (or `triage`), soonest due first",
                 "parameters": [{ "name": "department", "in": "path", "required": true, "schema": { "type": "string" } }],
@@ -101,10 +126,16 @@ pub fn document() -> Value {
                 "Submission": { "type": "object", "required": ["category", "lat", "lon", "description"], "additionalProperties": false, "properties": {
                     "category": { "type": "string" }, "lat": { "type": "number", "minimum": -90, "maximum": 90 },
                     "lon": { "type": "number", "minimum": -180, "maximum": 180 }, "description": { "type": "string", "maxLength": 2000 },
-                    "urgency": { "type": "string", "enum": ["normal", "urgent", "emergency"] }, "client_ref": { "type": "string" } } },
+                    "urgency": { "type": "string", "enum": ["normal", "urgent", "emergency"] }, "client_ref": { "type": "string" },
+                    "facility_id": { "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" } } },
+                "ExplainRequest": { "type": "object", "required": ["category"], "additionalProperties": false, "properties": {
+                    "category": { "type": "string", "example": "event:0102" }, "lat": { "type": "number", "minimum": -90, "maximum": 90 },
+                    "lon": { "type": "number", "minimum": -180, "maximum": 180 }, "facility_id": { "type": "string" },
+                    "date": { "type": "string", "format": "date" }, "exclude": { "type": "array", "items": { "type": "string" } } } },
                 "Created": { "type": "object", "required": ["id", "status"], "properties": {
                     "id": { "type": "string", "format": "uuid" }, "status": { "type": "string", "enum": states },
-                    "version": { "type": "integer" }, "grid": { "type": "string", "nullable": true } } },
+                    "version": { "type": "integer" }, "grid": { "type": "string", "nullable": true },
+                    "likely_duplicates": { "type": "array", "items": { "type": "object" } } } },
                 "Action": crate::openapi_actions::action_schema(),
                 "Case": { "type": "object", "required": ["id", "status", "version", "category"], "properties": {
                     "id": { "type": "string", "format": "uuid" }, "status": { "type": "string", "enum": states },

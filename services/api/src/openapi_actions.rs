@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 /// (action, required fields, optional fields), mirroring `gridflow_domain::Command`.
-pub const ACTIONS: [(&str, &[&str], &[&str]); 24] = [
+pub const ACTIONS: [(&str, &[&str], &[&str]); 26] = [
     ("accept", &[], &[]),
     ("reject", &["reason"], &["note"]),
     ("mark_duplicate", &["master_id"], &[]),
@@ -29,6 +29,8 @@ pub const ACTIONS: [(&str, &[&str], &[&str]); 24] = [
     ("reopen", &["reason"], &[]),
     ("escalate", &["reason"], &["to"]),
     ("urge", &[], &["note"]),
+    ("reroute", &[], &["reason"]),
+    ("assign", &[], &["handler", "policy", "reason"]),
 ];
 
 const REJECT_REASONS: [&str; 8] =
@@ -49,6 +51,9 @@ fn field(action: &str, name: &str, required: bool) -> Value {
         (_, "master_id") => json!({ "type": "string", "format": "uuid" }),
         (_, "passed") => json!({ "type": "boolean", "description": "a failed verification needs a `note`" }),
         (_, "minutes") => json!({ "type": "integer", "minimum": 1, "maximum": 129_600 }),
+        (_, "handler") => {
+            json!({ "type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S", "nullable": true })
+        }
         _ => text(required),
     }
 }
@@ -76,7 +81,7 @@ pub fn action_schema() -> Value {
 }
 
 /// Every route and its methods, for 405 responses.
-const ROUTES: [(&str, &[&str]); 16] = [
+const ROUTES: [(&str, &[&str]); 20] = [
     ("/", &["GET"]),
     ("/favicon.ico", &["GET"]),
     ("/healthz", &["GET"]),
@@ -93,6 +98,10 @@ const ROUTES: [(&str, &[&str]); 16] = [
     ("/api/v1/grids", &["GET"]),
     ("/api/v1/departments", &["GET"]),
     ("/api/v1/queues/{department}", &["GET"]),
+    ("/api/v1/reference", &["GET"]),
+    ("/api/v1/reference/{kind}", &["GET", "PUT"]),
+    ("/api/v1/reference/{kind}/versions", &["POST"]),
+    ("/api/v1/routing/explain", &["POST"]),
 ];
 
 /// The methods served at `path`; empty when no route has that path.

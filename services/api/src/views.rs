@@ -44,6 +44,8 @@ pub struct CaseView {
     pub routing: Option<gridflow_domain::RoutingNote>,
     pub repeat_count: u32,
     pub duplicates: Vec<Uuid>,
+    /// Open cases found nearby at intake; while set and `accepted`, the case awaits an operator.
+    pub likely_duplicates: Vec<Uuid>,
     pub created_at: String,
     pub updated_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,6 +97,7 @@ impl CaseView {
             routing: case.routing.clone(),
             repeat_count: case.repeat_count,
             duplicates: case.duplicates.clone(),
+            likely_duplicates: case.likely_duplicates.clone(),
             created_at: ts(case.created_at),
             updated_at: ts(case.updated_at),
             timeline: timeline.map(|ts| ts.iter().map(TimelineEntry::of).collect()),

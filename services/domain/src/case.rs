@@ -28,6 +28,8 @@ pub struct NewReport {
     pub grid: Option<String>,
     /// For facility 部件 reports: the registered facility (routes to its owner first).
     pub facility_id: Option<String>,
+    /// Open cases intake found nearby of the same category: the report is held for an operator.
+    pub likely_duplicates: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +52,10 @@ pub struct Case {
     pub client_ref: Option<String>,
     #[serde(default)]
     pub facility_id: Option<String>,
+    /// Set at intake when open cases of the same category were found nearby; the router then
+    /// leaves the report `accepted` for an intake operator to merge or route.
+    #[serde(default)]
+    pub likely_duplicates: Vec<Uuid>,
     pub reporter: String,
     pub grid: Option<String>,
     pub department: Option<String>,
@@ -87,8 +93,18 @@ pub struct Case {
 impl Case {
     /// Builds a case from its first event. Returns `None` unless that event is `Reported`.
     pub fn from_reported(id: CaseId, event: &Event, at: DateTime<Utc>) -> Option<Case> {
-        let Event::Reported { category, lat, lon, description, urgency, client_ref, grid, reporter, facility_id } =
-            event
+        let Event::Reported {
+            category,
+            lat,
+            lon,
+            description,
+            urgency,
+            client_ref,
+            grid,
+            reporter,
+            facility_id,
+            likely_duplicates,
+        } = event
         else {
             return None;
         };
@@ -103,6 +119,7 @@ impl Case {
             urgency: *urgency,
             client_ref: client_ref.clone(),
             facility_id: facility_id.clone(),
+            likely_duplicates: likely_duplicates.clone(),
             reporter: reporter.clone(),
             grid: grid.clone(),
             department: None,

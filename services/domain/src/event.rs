@@ -41,6 +41,8 @@ pub enum Event {
         reporter: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         facility_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        likely_duplicates: Vec<Uuid>,
     },
     Accepted,
     Rejected {

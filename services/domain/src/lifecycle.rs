@@ -66,7 +66,8 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         }
         Command::Suspend { .. } | Command::Urge { .. } => &[Dispatched, Signed, InProgress, Rework],
         Command::Resume => &[Suspended],
-        Command::Reroute { .. } | Command::Route { .. } => &[Registered, Reopened, Dispatched, Signed],
+        Command::Reroute { .. } => &[Accepted, Registered, Reopened, Dispatched, Signed],
+        Command::Route { .. } => &[Registered, Reopened, Dispatched, Signed],
         Command::Assign { .. } => &[Dispatched, Signed, InProgress, Rework],
         Command::LinkDuplicate { .. } => &CaseState::ALL,
         Command::Reopen { .. } => &[Closed],
@@ -145,6 +146,7 @@ pub fn report(new: &NewReport, actor: &Actor) -> Result<Event, DomainError> {
         grid: new.grid.clone(),
         reporter: actor.id.clone(),
         facility_id: new.facility_id.as_deref().map(|f| code("facility_id", f)).transpose()?,
+        likely_duplicates: new.likely_duplicates.clone(),
     })
 }
 
@@ -285,10 +287,15 @@ fn reroute(
             note.basis, note.detail
         )));
     };
-    let mut events = vec![Event::Routed { note: note.clone() }];
+    let mut events = vec![];
+    if case.state == Accepted {
+        // A report held at intake (a suspected duplicate) that the operator decides to route.
+        events.push(Event::Registered);
+    }
+    events.push(Event::Routed { note: note.clone() });
     match (case.state, case.department.as_deref()) {
         (_, Some(current)) if current == lead => {}
-        (Registered | Reopened, _) => events.push(Event::Dispatched { department: lead, due_at: due }),
+        (Accepted | Registered | Reopened, _) => events.push(Event::Dispatched { department: lead, due_at: due }),
         (_, from) => events.push(Event::Redispatched {
             from: from.unwrap_or_default().to_string(),
             to: lead,

@@ -174,6 +174,7 @@ const ALLOWED: &[Row] = &[
 
     // Routing: re-running the rules moves the case when another unit wins; the decision itself is
     // recorded wherever routing applies; handlers are assigned while the unit holds the case.
+    (Accepted, "reroute", &["registered", "routed", "dispatched"], Dispatched),
     (Registered, "reroute", &["routed", "dispatched"], Dispatched),
     (Reopened, "reroute", &["routed", "dispatched"], Dispatched),
     (Dispatched, "reroute", &["routed", "redispatched"], Dispatched),

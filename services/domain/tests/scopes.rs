@@ -105,6 +105,7 @@ fn new_report() -> NewReport {
         client_ref: Some("app-123".into()),
         grid: Some(GRID.into()),
         facility_id: None,
+        likely_duplicates: vec![],
     }
 }
 

@@ -24,6 +24,10 @@ pub fn plan(reference: &Reference, case: &Case, now: DateTime<Utc>, loads: &[(St
     if case.state != CaseState::Reported {
         return vec![];
     }
+    if !case.likely_duplicates.is_empty() {
+        // Probably a repeat of an open case: an intake operator merges it or routes it.
+        return vec![Command::Accept];
+    }
     let mut commands = vec![Command::Accept, Command::Register];
     commands.extend(routing_commands(reference, case, now, loads));
     commands

@@ -210,6 +210,9 @@ impl CaseService {
         lon: f64,
     ) -> Result<Vec<LikelyDuplicate>, StoreError> {
         let radius = self.intake.duplicate_radius_m;
+        if radius <= 0.0 {
+            return Ok(vec![]);
+        }
         let dlat = radius / 111_320.0;
         let dlon = radius / (111_320.0 * lat.to_radians().cos().abs().max(0.01));
         let query = NearbyQuery {
@@ -316,6 +319,8 @@ impl CaseService {
             .unit_grid(new.lat, new.lon)
             .ok_or(ServiceError::OutsideServiceArea { lat: new.lat, lon: new.lon })?;
         new.grid = Some(grid.code.clone());
+        let duplicates = self.likely_duplicates(&new.category, new.lat, new.lon).await?;
+        new.likely_duplicates = duplicates.iter().map(|d| d.id).collect();
         let event = report(&new, actor)?;
         let now = Utc::now();
         let id = Uuid::new_v4();
@@ -330,7 +335,6 @@ impl CaseService {
             from_state: None,
             to_state: case.state,
         };
-        let duplicates = self.likely_duplicates(&case.category, case.lat, case.lon).await?;
         let (status, body) = respond(&case, &duplicates);
         let idempotency = idem.as_ref().map(|i| IdempotentResponse {
             principal: actor.id.clone(),

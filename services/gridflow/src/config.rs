@@ -51,7 +51,8 @@ pub struct Config {
     /// GRIDFLOW_DEMO (default: on for SQLite, off for Postgres): seed the demo district and users.
     pub demo: bool,
     /// GRIDFLOW_DUPLICATE_RADIUS_M (default 50) and GRIDFLOW_DUPLICATE_WINDOW_HOURS (default 72):
-    /// an open case of the same category that close and that recent is offered as a duplicate.
+    /// an open case of the same category that close and that recent is offered as a duplicate
+    /// (radius 0 turns detection off).
     pub intake: IntakePolicy,
 }
 

@@ -8,15 +8,17 @@ use uuid::Uuid;
 ///
 /// Terminal cases belong to no queue. An open case with a department sits in that department's
 /// queue whatever its state, because the department is what the console filters on. Without a
-/// department only cases waiting for one (`registered`, `reopened`) are triaged; a case still in
-/// intake (`reported`, `accepted`) is open but nobody's work item yet.
+/// department only cases waiting for one (`registered`, `reopened`) or held at intake as a
+/// suspected duplicate (`accepted`) are triaged; a fresh `reported` case is the router's.
 pub(crate) fn queue_of(view: &LiveCase) -> Option<&str> {
     if !view.state.is_open() {
         return None;
     }
     match &view.department {
         Some(department) => Some(department.as_str()),
-        None if matches!(view.state, CaseState::Registered | CaseState::Reopened) => Some(TRIAGE_QUEUE),
+        None if matches!(view.state, CaseState::Accepted | CaseState::Registered | CaseState::Reopened) => {
+            Some(TRIAGE_QUEUE)
+        }
         None => None,
     }
 }

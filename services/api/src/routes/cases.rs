@@ -93,6 +93,7 @@ pub async fn submit(
         client_ref: s.client_ref,
         grid: None,
         facility_id: s.facility_id,
+        likely_duplicates: vec![],
     };
     let outcome = state.service.submit(&actor, new, idem, &created_body).await?;
     Ok(respond(outcome, case_body))

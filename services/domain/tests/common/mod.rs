@@ -61,6 +61,7 @@ pub fn reported_event() -> Event {
         grid: Some(GRID.into()),
         reporter: "user:reporter".into(),
         facility_id: None,
+        likely_duplicates: vec![],
     }
 }
 
