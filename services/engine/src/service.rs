@@ -184,12 +184,15 @@ pub fn apply_events(case: &Case, events: &[Event], actor: &Actor, now: DateTime<
 }
 
 impl CaseService {
-    /// The handling limit of the case's category (catalogue version in force now), counted on the
+    /// The handling limit of the case's category, from the catalogue version in force when the
+    /// case was reported (a case keeps the version it was registered under), counted on the
     /// default calendar from `now`: working hours and days skip nights, weekends and holidays.
-    pub fn handle_limit(&self, category: &str, now: DateTime<Utc>) -> Duration {
+    pub fn handle_limit(&self, case: &Case, now: DateTime<Utc>) -> Duration {
         let fallback = Duration::minutes(DEFAULT_LIMIT_MINUTES);
         let reference = self.reference.get();
-        let Some(limit) = reference.sub_class(category, now).map(|s| s.limits.handle) else { return fallback };
+        let sub_class =
+            reference.sub_class(&case.category, case.created_at).or_else(|| reference.sub_class(&case.category, now));
+        let Some(limit) = sub_class.map(|s| s.limits.handle) else { return fallback };
         let unit = match limit.unit {
             gridflow_routing::LimitUnit::Minutes => gridflow_calendar::Unit::Minutes,
             gridflow_routing::LimitUnit::WorkingHours => gridflow_calendar::Unit::WorkingHours,
@@ -390,7 +393,7 @@ impl CaseService {
                 return Err(ServiceError::StaleVersion { expected, actual: case.version });
             }
             let now = Utc::now();
-            let ctx = Ctx { now, handle_limit: self.handle_limit(&case.category, now) };
+            let ctx = Ctx { now, handle_limit: self.handle_limit(&case, now) };
             let reference = self.reference.get();
             let cmd = complete(cmd, &case, &reference, now)?;
             let events = decide(&case, &cmd, actor, ctx)?;
@@ -465,7 +468,7 @@ impl CaseService {
                 return Ok(None);
             }
             let now = Utc::now();
-            let ctx = Ctx { now, handle_limit: self.handle_limit(&case.category, now) };
+            let ctx = Ctx { now, handle_limit: self.handle_limit(&case, now) };
             let mut working = case.clone();
             let mut events = vec![];
             for cmd in &commands {
