@@ -166,6 +166,7 @@ pub async fn seed_accepted(app: &TestApp, category: &str, at: (f64, f64), grid: 
     let commit = CaseCommit {
         outbox: transitions.iter().map(|t| gridflow_engine::events::message_for(&next, t)).collect(),
         idempotency: None,
+        timers: Default::default(),
         case: next,
         expected_version: 0,
         transitions,

@@ -59,6 +59,7 @@ pub fn report(id: Uuid, category: &str, grid: &str, created: DateTime<Utc>) -> C
         transitions: vec![t],
         inbox: None,
         idempotency: None,
+        timers: Default::default(),
     }
 }
 
@@ -73,6 +74,7 @@ pub fn advance(case: &Case, events: &[Event], by: &str, now: DateTime<Utc>) -> C
         transitions,
         inbox: None,
         idempotency: None,
+        timers: Default::default(),
     }
 }
 

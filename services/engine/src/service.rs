@@ -2,6 +2,7 @@
 //! domain, committed with its audit record and outgoing event in one transaction, and projected
 //! into live state afterwards.
 
+use crate::clocks;
 use crate::events::message_for;
 use crate::metrics::Metrics;
 use crate::reference::{Reference, ReferenceCache};
@@ -11,7 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 use gridflow_calendar::CalendarSet;
 use gridflow_domain::audit::Transition;
 use gridflow_domain::ports::{
-    CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, NearbyQuery, Store, StoreError,
+    CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, NearbyQuery, Store, StoreError, TimerChanges,
+    Timers,
 };
 use gridflow_domain::{Actor, Case, CaseState, Command, Ctx, DomainError, Event, NewReport, decide, report};
 use serde::Serialize;
@@ -20,8 +22,6 @@ use tokio::sync::Notify;
 use tracing::{info, warn};
 use uuid::Uuid;
 
-/// Handling limit when a category has none configured.
-const DEFAULT_LIMIT_MINUTES: i64 = 24 * 60;
 /// The calendar working-time limits are counted on until units get calendars of their own.
 pub const DEFAULT_CALENDAR: &str = "cn-default";
 /// Attempts when a concurrent writer moved the case between our read and our commit.
@@ -122,6 +122,8 @@ pub type Responder<'a> = &'a (dyn Fn(&Case) -> (u16, String) + Sync);
 #[derive(Clone)]
 pub struct CaseService {
     pub store: Arc<dyn Store>,
+    /// The durable SLA timers (the same database as `store`: clock commits arm them atomically).
+    pub timers: Arc<dyn Timers>,
     pub live: Arc<dyn LiveState>,
     pub reference: ReferenceCache,
     pub calendars: Arc<CalendarSet>,
@@ -160,6 +162,7 @@ fn commit_for(
         expected_version,
         transitions,
         inbox,
+        timers: TimerChanges::default(),
     }
 }
 
@@ -186,20 +189,38 @@ pub fn apply_events(case: &Case, events: &[Event], actor: &Actor, now: DateTime<
 impl CaseService {
     /// The handling limit of the case's category (catalogue version in force now), counted on the
     /// default calendar from `now`: working hours and days skip nights, weekends and holidays.
+    /// It is the handle clock's due (see `clocks::handle_due`), so `Dispatched.due_at` equals it.
     pub fn handle_limit(&self, category: &str, now: DateTime<Utc>) -> Duration {
-        let fallback = Duration::minutes(DEFAULT_LIMIT_MINUTES);
         let reference = self.reference.get();
-        let Some(limit) = reference.sub_class(category, now).map(|s| s.limits.handle) else { return fallback };
-        let unit = match limit.unit {
-            gridflow_routing::LimitUnit::Minutes => gridflow_calendar::Unit::Minutes,
-            gridflow_routing::LimitUnit::WorkingHours => gridflow_calendar::Unit::WorkingHours,
-            gridflow_routing::LimitUnit::WorkingDays => gridflow_calendar::Unit::WorkingDays,
-        };
-        match self.calendars.get(DEFAULT_CALENDAR).map(|c| c.add(now, limit.value, unit)) {
-            Some(Ok(due)) => (due - now).max(Duration::minutes(1)),
-            _ if unit == gridflow_calendar::Unit::Minutes => Duration::minutes(i64::from(limit.value.max(1))),
-            _ => fallback,
+        let limits = reference.sub_class(category, now).map(|s| s.limits);
+        let limit = limits.map_or(clocks::DEFAULT_HANDLE, |l| clocks::limit_of(l.handle));
+        match self.calendars.get(DEFAULT_CALENDAR).and_then(|c| clocks::handle_due(limits.as_ref(), c, now)) {
+            Some(due) => due - now,
+            None => Duration::minutes(i64::from(limit.amount)),
         }
+    }
+
+    /// Appends the clock events a change implies (as `system:sla`) and the timers that go with them.
+    pub fn with_clocks(
+        &self,
+        before: &Case,
+        next: Case,
+        mut transitions: Vec<Transition>,
+        now: DateTime<Utc>,
+    ) -> (Case, Vec<Transition>, TimerChanges) {
+        let Some(cal) = self.calendars.get(DEFAULT_CALENDAR) else {
+            return (next, transitions, TimerChanges::default());
+        };
+        let reference = self.reference.get();
+        let limits = reference.sub_class(&next.category, now).map(|s| s.limits);
+        let events = clocks::clock_events(before, &next, limits.as_ref(), cal, now);
+        if events.is_empty() {
+            return (next, transitions, TimerChanges::default());
+        }
+        let (next, more) = apply_events(&next, &events, &Actor::system("sla"), now);
+        transitions.extend(more);
+        let timers = clocks::timer_changes(&next, &events, cal);
+        (next, transitions, timers)
     }
 
     /// Open cases of the same category within the intake radius and window, nearest first.
@@ -339,7 +360,10 @@ impl CaseService {
             status,
             body: body.clone(),
         });
-        let commit = commit_for(&case, 0, vec![transition], None, idempotency);
+        // Intake starts no clock today; the same hook keeps any future intake clock in the commit.
+        let (case, transitions, timers) = self.with_clocks(&case, case.clone(), vec![transition], now);
+        let mut commit = commit_for(&case, 0, transitions, None, idempotency);
+        commit.timers = timers;
         match self.commit(commit).await {
             Ok(()) => {
                 info!(case_id = %id, grid = ?case.grid, likely_duplicates = duplicates.len(), "case reported");
@@ -400,8 +424,10 @@ impl CaseService {
                 next = after;
                 transitions.extend(more);
             }
+            let (next, transitions, timers) = self.with_clocks(&case, next, transitions, now);
             let idempotency = Self::idempotency_record(actor, &idem, &next, respond);
-            let commit = commit_for(&next, case.version, transitions, None, idempotency);
+            let mut commit = commit_for(&next, case.version, transitions, None, idempotency);
+            commit.timers = timers;
             match self.commit(commit).await {
                 Ok(()) => return Ok(Outcome::Fresh(Box::new(next))),
                 Err(StoreError::VersionConflict) if expected_version.is_none() => continue,
@@ -442,12 +468,14 @@ impl CaseService {
         }
     }
 
-    /// Applies commands as Gridflow itself, in one commit, marking `inbox` as processed in the same
-    /// transaction. Returns `None` if `plan` decided there is nothing to do.
+    /// Applies commands as Gridflow itself, in one commit, marking `inbox` as processed and timer
+    /// `fire` as fired in the same transaction (`AlreadyProcessed` if either was done before).
+    /// Returns `None` if `plan` decided there is nothing to do (the timer is then marked fired alone).
     pub async fn act_as_system<F>(
         &self,
         id: Uuid,
         inbox: Option<InboxMark>,
+        fire: Option<i64>,
         plan: F,
     ) -> Result<Option<Case>, ServiceError>
     where
@@ -458,6 +486,7 @@ impl CaseService {
             let Some(case) = self.store.case(id).await? else { return Err(ServiceError::NotFound(id)) };
             let commands = plan(&case);
             if commands.is_empty() {
+                self.fire_alone(fire).await?;
                 return Ok(None);
             }
             let now = Utc::now();
@@ -469,8 +498,15 @@ impl CaseService {
                 (working, _) = apply_events(&working, &step, &actor, now);
                 events.extend(step);
             }
+            if events.is_empty() && inbox.is_none() {
+                self.fire_alone(fire).await?;
+                return Ok(None);
+            }
             let (next, transitions) = apply_events(&case, &events, &actor, now);
-            let commit = commit_for(&next, case.version, transitions, inbox.clone(), None);
+            let (next, transitions, mut timers) = self.with_clocks(&case, next, transitions, now);
+            timers.fire = fire;
+            let mut commit = commit_for(&next, case.version, transitions, inbox.clone(), None);
+            commit.timers = timers;
             match self.commit(commit).await {
                 Ok(()) => return Ok(Some(next)),
                 Err(StoreError::VersionConflict) => continue,
@@ -478,6 +514,14 @@ impl CaseService {
             }
         }
         Err(ServiceError::Contended)
+    }
+
+    /// Marks a timer fired when it causes no change (stale generation, already reached).
+    async fn fire_alone(&self, fire: Option<i64>) -> Result<(), ServiceError> {
+        if let Some(id) = fire {
+            self.timers.mark_fired(id, "system:sla", Utc::now()).await?;
+        }
+        Ok(())
     }
 }
 
