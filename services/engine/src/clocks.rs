@@ -8,7 +8,8 @@ use gridflow_calendar::Calendar;
 use gridflow_domain::ports::{TimerChanges, TimerSpec};
 use gridflow_domain::{Case, CaseState, ClockRun, ClockView, Event};
 use gridflow_routing::{StageLimits, TimeLimit};
-use gridflow_sla::{ClockPause, ClockState, ExtensionGrant, Light, Limit, LimitUnit, Stage, StageClock, Thresholds};
+pub use gridflow_sla::Light;
+use gridflow_sla::{ClockPause, ClockState, ExtensionGrant, Limit, LimitUnit, Stage, StageClock, Thresholds};
 use std::collections::BTreeMap;
 
 pub const SIGN: &str = "sign";
