@@ -56,7 +56,8 @@ async fn spawn_replica(backends: &Backends) -> Replica {
 }
 
 fn kinds(case: &Value) -> Vec<String> {
-    case["timeline"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap().to_string()).collect()
+    let kinds = case["timeline"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap().to_string());
+    kinds.filter(|k| !k.starts_with("clock_") && k != "threshold_reached").collect()
 }
 
 async fn dispatched_count(api: &Api, token: &str) -> usize {

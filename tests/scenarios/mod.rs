@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 mod calendar;
+mod clocks;
 mod guarantees;
 mod input;
 mod lifecycle;
@@ -11,6 +12,7 @@ mod paths;
 mod support;
 
 pub use calendar::*;
+pub use clocks::*;
 pub use guarantees::*;
 pub use input::*;
 pub use lifecycle::*;
@@ -51,6 +53,7 @@ macro_rules! all_scenarios {
             supervision_paths,
             listing_and_paging,
             calendar_preview,
+            sla_clocks_and_timers,
         );
     };
 }
