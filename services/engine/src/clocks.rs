@@ -3,8 +3,11 @@
 //! timers that go with them. The arithmetic is gridflow-sla's [`StageClock`]; the case keeps only
 //! what the events recorded ([`ClockView`]), from which the clock is rebuilt for the next change.
 
-use chrono::{DateTime, Utc};
+use crate::service::{CaseService, DEFAULT_CALENDAR, apply_events};
+use chrono::{DateTime, Duration, Utc};
 use gridflow_calendar::Calendar;
+use gridflow_domain::Actor;
+use gridflow_domain::audit::Transition;
 use gridflow_domain::ports::{TimerChanges, TimerSpec};
 use gridflow_domain::{Case, CaseState, ClockRun, ClockView, Event};
 use gridflow_routing::{StageLimits, TimeLimit};
@@ -311,6 +314,44 @@ fn arm(case: &Case, stage: &str, view: &ClockView, generation: i32, cal: &Calend
             due_at,
         })
         .collect()
+}
+
+impl CaseService {
+    /// The handling limit of the case's category (catalogue version in force now), counted on the
+    /// default calendar from `now`: working hours and days skip nights, weekends and holidays.
+    /// It is the handle clock's due (see `handle_due`), so `Dispatched.due_at` equals it.
+    pub fn handle_limit(&self, category: &str, now: DateTime<Utc>) -> Duration {
+        let reference = self.reference.get();
+        let limits = reference.sub_class(category, now).map(|s| s.limits);
+        let limit = limits.map_or(DEFAULT_HANDLE, |l| limit_of(l.handle));
+        match self.calendars.get(DEFAULT_CALENDAR).and_then(|c| handle_due(limits.as_ref(), c, now)) {
+            Some(due) => due - now,
+            None => Duration::minutes(i64::from(limit.amount)),
+        }
+    }
+
+    /// Appends the clock events a change implies (as `system:sla`) and the timers that go with them.
+    pub fn with_clocks(
+        &self,
+        before: &Case,
+        next: Case,
+        mut transitions: Vec<Transition>,
+        now: DateTime<Utc>,
+    ) -> (Case, Vec<Transition>, TimerChanges) {
+        let Some(cal) = self.calendars.get(DEFAULT_CALENDAR) else {
+            return (next, transitions, TimerChanges::default());
+        };
+        let reference = self.reference.get();
+        let limits = reference.sub_class(&next.category, now).map(|s| s.limits);
+        let events = clock_events(before, &next, limits.as_ref(), cal, now);
+        if events.is_empty() {
+            return (next, transitions, TimerChanges::default());
+        }
+        let (next, more) = apply_events(&next, &events, &Actor::system("sla"), now);
+        transitions.extend(more);
+        let timers = timer_changes(&next, &events, cal);
+        (next, transitions, timers)
+    }
 }
 
 #[cfg(test)]

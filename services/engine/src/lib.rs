@@ -7,6 +7,7 @@ pub mod clocks;
 pub mod consumer;
 pub mod events;
 pub mod healer;
+pub mod intake;
 pub mod metrics;
 pub mod projector;
 pub mod reference;

@@ -2,21 +2,19 @@
 //! domain, committed with its audit record and outgoing event in one transaction, and projected
 //! into live state afterwards.
 
-use crate::clocks;
 use crate::events::message_for;
+pub use crate::intake::{IntakePolicy, LikelyDuplicate, distance_m};
 use crate::metrics::Metrics;
 use crate::reference::{Reference, ReferenceCache};
 use crate::router::{likely_loads, routing_commands};
-use crate::routing::{assign_command, assignment, decide_for, note};
-use chrono::{DateTime, Duration, Utc};
+use crate::routing::{assign_command, assignment, complete};
+use chrono::{DateTime, Utc};
 use gridflow_calendar::CalendarSet;
 use gridflow_domain::audit::Transition;
 use gridflow_domain::ports::{
-    CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, NearbyQuery, Store, StoreError, TimerChanges,
-    Timers,
+    CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, Store, StoreError, TimerChanges, Timers,
 };
 use gridflow_domain::{Actor, Case, CaseState, Command, Ctx, DomainError, Event, NewReport, decide, report};
-use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use tracing::{info, warn};
@@ -69,40 +67,8 @@ pub enum Outcome {
     },
 }
 
-/// An open case of the same category near a new report: probably the same problem.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LikelyDuplicate {
-    pub id: Uuid,
-    pub state: CaseState,
-    pub distance_m: f64,
-    pub created_at: DateTime<Utc>,
-    pub repeat_count: u32,
-}
-
-/// When intake offers an open case as a likely duplicate of a new report.
-#[derive(Debug, Clone, Copy)]
-pub struct IntakePolicy {
-    pub duplicate_radius_m: f64,
-    pub duplicate_window: Duration,
-}
-
-impl Default for IntakePolicy {
-    fn default() -> Self {
-        IntakePolicy { duplicate_radius_m: 50.0, duplicate_window: Duration::hours(72) }
-    }
-}
-
 /// Renders the response to a new submission (stored with it for idempotent replay).
 pub type SubmitResponder<'a> = &'a (dyn Fn(&Case, &[LikelyDuplicate]) -> (u16, String) + Sync);
-
-/// Great-circle distance in metres (haversine; plenty at the scale of a street).
-pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    const R: f64 = 6_371_000.0;
-    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
-    let (dla, dlo) = ((b.0 - a.0).to_radians(), (b.1 - a.1).to_radians());
-    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
-    2.0 * R * h.sqrt().min(1.0).asin()
-}
 
 /// A command from a person or machine client, with what is needed to answer it idempotently.
 pub struct ActRequest<'a> {
@@ -187,78 +153,6 @@ pub fn apply_events(case: &Case, events: &[Event], actor: &Actor, now: DateTime<
 }
 
 impl CaseService {
-    /// The handling limit of the case's category (catalogue version in force now), counted on the
-    /// default calendar from `now`: working hours and days skip nights, weekends and holidays.
-    /// It is the handle clock's due (see `clocks::handle_due`), so `Dispatched.due_at` equals it.
-    pub fn handle_limit(&self, category: &str, now: DateTime<Utc>) -> Duration {
-        let reference = self.reference.get();
-        let limits = reference.sub_class(category, now).map(|s| s.limits);
-        let limit = limits.map_or(clocks::DEFAULT_HANDLE, |l| clocks::limit_of(l.handle));
-        match self.calendars.get(DEFAULT_CALENDAR).and_then(|c| clocks::handle_due(limits.as_ref(), c, now)) {
-            Some(due) => due - now,
-            None => Duration::minutes(i64::from(limit.amount)),
-        }
-    }
-
-    /// Appends the clock events a change implies (as `system:sla`) and the timers that go with them.
-    pub fn with_clocks(
-        &self,
-        before: &Case,
-        next: Case,
-        mut transitions: Vec<Transition>,
-        now: DateTime<Utc>,
-    ) -> (Case, Vec<Transition>, TimerChanges) {
-        let Some(cal) = self.calendars.get(DEFAULT_CALENDAR) else {
-            return (next, transitions, TimerChanges::default());
-        };
-        let reference = self.reference.get();
-        let limits = reference.sub_class(&next.category, now).map(|s| s.limits);
-        let events = clocks::clock_events(before, &next, limits.as_ref(), cal, now);
-        if events.is_empty() {
-            return (next, transitions, TimerChanges::default());
-        }
-        let (next, more) = apply_events(&next, &events, &Actor::system("sla"), now);
-        transitions.extend(more);
-        let timers = clocks::timer_changes(&next, &events, cal);
-        (next, transitions, timers)
-    }
-
-    /// Open cases of the same category within the intake radius and window, nearest first.
-    pub async fn likely_duplicates(
-        &self,
-        category: &str,
-        lat: f64,
-        lon: f64,
-    ) -> Result<Vec<LikelyDuplicate>, StoreError> {
-        let radius = self.intake.duplicate_radius_m;
-        let dlat = radius / 111_320.0;
-        let dlon = radius / (111_320.0 * lat.to_radians().cos().abs().max(0.01));
-        let query = NearbyQuery {
-            category: category.into(),
-            lat: (lat - dlat, lat + dlat),
-            lon: (lon - dlon, lon + dlon),
-            since: Utc::now() - self.intake.duplicate_window,
-            limit: 50,
-        };
-        let mut found: Vec<LikelyDuplicate> = self
-            .store
-            .nearby_cases(&query)
-            .await?
-            .into_iter()
-            .map(|c| LikelyDuplicate {
-                id: c.id,
-                state: c.state,
-                distance_m: (distance_m((lat, lon), (c.lat, c.lon)) * 10.0).round() / 10.0,
-                created_at: c.created_at,
-                repeat_count: c.repeat_count,
-            })
-            .filter(|d| d.distance_m <= radius)
-            .collect();
-        found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
-        found.truncate(10);
-        Ok(found)
-    }
-
     async fn replay(&self, actor: &Actor, idem: &Option<Idempotency>) -> Result<Option<Outcome>, ServiceError> {
         let Some(idem) = idem else { return Ok(None) };
         match self.store.idempotent(&actor.id, &idem.key).await? {
@@ -522,29 +416,5 @@ impl CaseService {
             self.timers.mark_fired(id, "system:sla", Utc::now()).await?;
         }
         Ok(())
-    }
-}
-
-/// Fills in what the wire form of a command leaves to the service, and checks references the
-/// domain cannot see (the handler must belong to the case's unit).
-fn complete(cmd: &Command, case: &Case, reference: &Reference, now: DateTime<Utc>) -> Result<Command, ServiceError> {
-    match cmd {
-        Command::Reroute { reason, .. } => {
-            let decision = decide_for(reference, case, now).map(|e| {
-                let mut n = note(&e);
-                n.excluded = case.returned_by.clone();
-                n
-            });
-            Ok(Command::Reroute { reason: reason.clone(), decision })
-        }
-        Command::Assign { handler: Some(h), .. } => {
-            let unit = case.department.clone().unwrap_or_default();
-            let known = reference
-                .directory()
-                .and_then(|d| d.unit(&unit))
-                .is_some_and(|u| u.handlers.iter().any(|x| &x.id == h));
-            if known { Ok(cmd.clone()) } else { Err(ServiceError::UnknownHandler { unit, handler: h.clone() }) }
-        }
-        other => Ok(other.clone()),
     }
 }
