@@ -3,6 +3,7 @@
 //! catalogue version, the clock events in the timeline, and the thresholds fired by the timer
 //! worker exactly once each, with an automatic urge after the breach.
 
+use super::support::assert_error;
 use crate::common::TestApp;
 use chrono::{DateTime, FixedOffset, Utc};
 use reqwest::StatusCode;
@@ -78,6 +79,11 @@ pub async fn sla_clocks_and_timers(app: &TestApp) {
     assert_eq!(of_stage(&case, "clock_started", "sign").len(), 1);
     let sla = case["timeline"].as_array().unwrap().iter().find(|t| t["type"] == "clock_started").unwrap();
     assert_eq!(sla["actor"], "system:sla");
+
+    // Only the timer worker fires thresholds: over HTTP it is forbidden, whoever asks.
+    let fire = json!({ "action": "fire_threshold", "stage": "handle", "percent": 100, "generation": 1 });
+    let got = app.act(&lead, &id, fire).await;
+    assert_error(&got, StatusCode::FORBIDDEN, "forbidden", "a person fires a threshold");
 
     // Suspension pauses every running clock; resuming moves the handle due by the pause.
     let due1 = instant(&case["clocks"]["handle"]["due_at"]);

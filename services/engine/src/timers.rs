@@ -81,10 +81,9 @@ fn breach_urge(clock: &str) -> Command {
 
 async fn fire(service: &CaseService, owner: &str, timer: &DueTimer) {
     let Ok(percent) = timer.kind.parse::<u16>() else {
-        // Not a threshold this worker knows (an escalation step armed by a later version).
-        if let Err(e) = service.timers.release(timer.id, owner).await {
-            warn!(timer = timer.id, error = %e, "releasing an unknown SLA timer failed");
-        }
+        // Not a threshold (an escalation step this version does not run): left to its lease, so
+        // it is neither lost nor claimed again at once.
+        tracing::debug!(timer = timer.id, kind = %timer.kind, "skipping an SLA timer of unknown kind");
         return;
     };
     let result = service.act_as_system(timer.case_id, None, Some(timer.id), |case| plan(case, timer, percent)).await;
