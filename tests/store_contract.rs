@@ -5,12 +5,15 @@
 //! Test names are `<case>::sqlite` and `<case>::postgres`; filter with `-- sqlite` or `-- postgres`.
 #![allow(clippy::unwrap_used)]
 
+#[path = "store_contract/commit_timers.rs"]
+mod commit_timers;
 mod common;
 #[path = "store_contract/fixtures.rs"]
 mod fixtures;
 #[path = "store_contract/queries.rs"]
 mod queries;
 
+use commit_timers::timers_commit_with_the_case;
 use fixtures::*;
 use gridflow_domain::audit::{GENESIS, Transition, canonical, chain_hash, verify_chain};
 use gridflow_domain::ports::{InboxMark, Store, StoreError};
@@ -61,6 +64,7 @@ macro_rules! contract {
 
 contract!(
     create_and_read_back,
+    timers_commit_with_the_case,
     optimistic_version_check,
     concurrent_commits,
     audit_chain_and_append_only,

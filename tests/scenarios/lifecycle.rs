@@ -31,14 +31,20 @@ pub async fn happy_path(app: &TestApp) {
             "routed",
             "dispatched",
             "assigned",
+            "clock_started",
+            "clock_started",
             "signed",
+            "clock_stopped",
             "feedback_given",
+            "clock_stopped",
+            "clock_started",
             "verified",
-            "closed"
+            "closed",
+            "clock_stopped"
         ]
     );
     let seqs: Vec<i64> = case["timeline"].as_array().unwrap().iter().map(|t| t["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs, (1..=10).collect::<Vec<_>>());
+    assert_eq!(seqs, (1..=16).collect::<Vec<_>>());
 }
 
 /// Rework after a failed verification, then a return that is approved and re-dispatched.
@@ -146,5 +152,5 @@ pub async fn extension_and_suspension(app: &TestApp) {
 
 async fn approved_timeline(app: &TestApp, token: &str, id: &str) -> Vec<String> {
     let case = app.case(token, id).await;
-    case["timeline"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap().to_string()).collect()
+    super::support::kinds(&case)
 }

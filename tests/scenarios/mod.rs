@@ -4,6 +4,7 @@
 
 mod admin;
 mod calendar;
+mod clocks;
 mod guarantees;
 mod input;
 mod lifecycle;
@@ -14,6 +15,7 @@ mod support;
 
 pub use admin::*;
 pub use calendar::*;
+pub use clocks::*;
 pub use guarantees::*;
 pub use input::*;
 pub use lifecycle::*;
@@ -58,6 +60,7 @@ macro_rules! all_scenarios {
             routing_precedence,
             facility_and_border_routing,
             bad_imports_change_nothing,
+            sla_clocks_and_timers,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);
     };

@@ -155,12 +155,7 @@ pub async fn routing_precedence(app: &TestApp) {
     assert_eq!(moved["co_handlers"], json!(["dept-sanitation"]));
     let again = app.must_act(&dispatcher, &id, json!({ "action": "reroute" })).await;
     assert_eq!(again["department"], "street-110101001", "re-running unchanged rules keeps the unit");
-    let kinds: Vec<String> = app.case(&dispatcher, &id).await["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["type"].as_str().unwrap().to_string())
-        .collect();
+    let kinds = kinds(&app.case(&dispatcher, &id).await);
     assert!(kinds.ends_with(&["routed", "redispatched", "assigned", "routed"].map(String::from)), "{kinds:?}");
 
     // A street office returns a case that is not its own: re-routed at once without it.

@@ -105,9 +105,21 @@ pub async fn ids(app: &TestApp, token: &str, query: &str) -> Vec<String> {
     list_all(app, token, query).await.iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
 }
 
-/// The event types of a case's timeline, oldest first.
+/// The lifecycle event types of a case's timeline, oldest first, without the SLA clock events
+/// (`clock_*`, `threshold_reached`; the `sla_clocks_and_timers` scenario checks those).
 pub fn kinds(case: &Value) -> Vec<String> {
-    case["timeline"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap().to_string()).collect()
+    case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["type"].as_str().unwrap().to_string())
+        .filter(|k| !is_clock_kind(k))
+        .collect()
+}
+
+/// Whether an event type is one of the SLA clock's.
+pub fn is_clock_kind(kind: &str) -> bool {
+    kind.starts_with("clock_") || kind == "threshold_reached"
 }
 
 /// Polls `check` on a GET until it holds, failing after `within`.
@@ -167,6 +179,7 @@ pub async fn seed_accepted(app: &TestApp, category: &str, at: (f64, f64), grid: 
     let commit = CaseCommit {
         outbox: transitions.iter().map(|t| gridflow_engine::events::message_for(&next, t)).collect(),
         idempotency: None,
+        timers: Default::default(),
         case: next,
         expected_version: 0,
         transitions,

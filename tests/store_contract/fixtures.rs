@@ -60,6 +60,7 @@ pub fn report(id: Uuid, category: &str, grid: &str, created: DateTime<Utc>) -> C
         transitions: vec![t],
         inbox: None,
         idempotency: None,
+        timers: Default::default(),
     }
 }
 
@@ -74,6 +75,7 @@ pub fn advance(case: &Case, events: &[Event], by: &str, now: DateTime<Utc>) -> C
         transitions,
         inbox: None,
         idempotency: None,
+        timers: Default::default(),
     }
 }
 

@@ -3,8 +3,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use gridflow_domain::audit::Transition;
 use gridflow_domain::case::PendingExtension;
-use gridflow_domain::{Actor, Case, Role};
+use gridflow_domain::{Actor, Case, ClockView, Role};
+use gridflow_engine::clocks::Light;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -48,8 +50,19 @@ pub struct CaseView {
     pub likely_duplicates: Vec<Uuid>,
     pub created_at: String,
     pub updated_at: String,
+    /// Stage clocks by stage; `light` is filled where a calendar was at hand (the case read).
+    pub clocks: BTreeMap<String, ClockOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<TimelineEntry>>,
+}
+
+/// A stage clock as recorded, and its traffic light now.
+#[derive(Serialize)]
+pub struct ClockOut {
+    #[serde(flatten)]
+    pub clock: ClockView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub light: Option<Light>,
 }
 
 #[derive(Serialize)]
@@ -100,8 +113,20 @@ impl CaseView {
             likely_duplicates: case.likely_duplicates.clone(),
             created_at: ts(case.created_at),
             updated_at: ts(case.updated_at),
+            clocks: case.clocks.iter().map(|(k, c)| (k.clone(), ClockOut { clock: c.clone(), light: None })).collect(),
             timeline: timeline.map(|ts| ts.iter().map(TimelineEntry::of).collect()),
         }
+    }
+}
+
+impl CaseView {
+    /// Fills in each clock's light at `now` on `cal` (green, yellow from 80%, red when overdue).
+    pub fn with_lights(mut self, cal: Option<&gridflow_calendar::Calendar>, now: DateTime<Utc>) -> CaseView {
+        let Some(cal) = cal else { return self };
+        for (stage, out) in &mut self.clocks {
+            out.light = gridflow_engine::clocks::light(stage, &out.clock, cal, now);
+        }
+        self
     }
 }
 

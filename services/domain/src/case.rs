@@ -1,8 +1,10 @@
+use crate::clock::ClockView;
 use crate::command::RejectReason;
 use crate::event::{Event, RoutingNote};
 use crate::state::CaseState;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub type CaseId = Uuid;
@@ -86,6 +88,9 @@ pub struct Case {
     pub duplicates: Vec<Uuid>,
     #[serde(default)]
     pub repeat_count: u32,
+    /// Stage clocks by stage (`sign`, `handle`, `verify`).
+    #[serde(default)]
+    pub clocks: BTreeMap<String, ClockView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -139,6 +144,7 @@ impl Case {
             routing: None,
             duplicates: vec![],
             repeat_count: 0,
+            clocks: BTreeMap::new(),
             created_at: at,
             updated_at: at,
         })
@@ -248,6 +254,12 @@ impl Case {
                 self.duplicates.push(*case_id);
                 self.repeat_count = *repeat_count;
             }
+            Event::ClockStarted { .. }
+            | Event::ClockPaused { .. }
+            | Event::ClockResumed { .. }
+            | Event::ClockExtended { .. }
+            | Event::ClockStopped { .. }
+            | Event::ThresholdReached { .. } => crate::clock::apply(&mut self.clocks, event, at),
         }
     }
 }

@@ -1,4 +1,5 @@
 use crate::event::RoutingNote;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -120,6 +121,16 @@ pub enum Command {
     LinkDuplicate {
         case_id: Uuid,
     },
+    /// Records that a durable timer of a stage clock fired (issued by the timer worker only).
+    /// A no-op unless the clock is running at `generation` and `percent` has not fired yet.
+    FireThreshold {
+        stage: String,
+        percent: u16,
+        generation: u64,
+        /// When the threshold was due (the timer's instant), to record the firing lateness.
+        #[serde(default)]
+        due: Option<DateTime<Utc>>,
+    },
 }
 
 impl Command {
@@ -153,6 +164,7 @@ impl Command {
             Command::Route { .. } => "route",
             Command::Assign { .. } => "assign",
             Command::LinkDuplicate { .. } => "link_duplicate",
+            Command::FireThreshold { .. } => "fire_threshold",
         }
     }
 }

@@ -1,6 +1,6 @@
 use crate::case::Urgency;
 use crate::command::RejectReason;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -133,6 +133,48 @@ pub enum Event {
         case_id: Uuid,
         repeat_count: u32,
     },
+    /// A stage clock (re)started; `generation` tags the timers armed for it.
+    ClockStarted {
+        stage: String,
+        due_at: DateTime<Utc>,
+        limit_value: u32,
+        limit_unit: String,
+        calendar: String,
+        calendar_version: NaiveDate,
+        generation: u64,
+    },
+    ClockPaused {
+        stage: String,
+        reason: String,
+        generation: u64,
+    },
+    ClockResumed {
+        stage: String,
+        due_at: DateTime<Utc>,
+        generation: u64,
+    },
+    ClockExtended {
+        stage: String,
+        due_at: DateTime<Utc>,
+        generation: u64,
+    },
+    ClockStopped {
+        stage: String,
+        on_time: bool,
+        business_seconds: i64,
+        wall_seconds: i64,
+        paused_seconds: i64,
+        late_seconds: i64,
+    },
+    /// A warning threshold (`percent` of the limit) or the breach (100) was reached; recorded once
+    /// per clock run. `lateness_ms` is how long after the threshold instant it was recorded.
+    ThresholdReached {
+        stage: String,
+        percent: u16,
+        generation: u64,
+        due_at: DateTime<Utc>,
+        lateness_ms: i64,
+    },
 }
 
 impl Event {
@@ -168,6 +210,12 @@ impl Event {
             Event::Routed { .. } => "routed",
             Event::Assigned { .. } => "assigned",
             Event::DuplicateLinked { .. } => "duplicate_linked",
+            Event::ClockStarted { .. } => "clock_started",
+            Event::ClockPaused { .. } => "clock_paused",
+            Event::ClockResumed { .. } => "clock_resumed",
+            Event::ClockExtended { .. } => "clock_extended",
+            Event::ClockStopped { .. } => "clock_stopped",
+            Event::ThresholdReached { .. } => "threshold_reached",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod case;
+pub mod clock;
 pub mod command;
 pub mod error;
 pub mod event;
@@ -13,6 +14,7 @@ pub mod role;
 pub mod state;
 
 pub use case::{Case, CaseId, NewReport, Urgency};
+pub use clock::{ClockResult, ClockRun, ClockView, PauseView};
 pub use command::{Command, RejectReason};
 pub use error::DomainError;
 pub use event::{Event, RoutingNote};

@@ -43,7 +43,7 @@ pub fn roles_for(cmd: &Command) -> &'static [Role] {
         Command::Reroute { .. } => &[Dispatcher, ShiftLead],
         Command::Route { .. } => &[System],
         Command::Assign { .. } => &[UnitDispatcher, System],
-        Command::LinkDuplicate { .. } => &[System],
+        Command::LinkDuplicate { .. } | Command::FireThreshold { .. } => &[System],
     }
 }
 
@@ -69,7 +69,7 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         Command::Reroute { .. } => &[Accepted, Registered, Reopened, Dispatched, Signed],
         Command::Route { .. } => &[Registered, Reopened, Dispatched, Signed],
         Command::Assign { .. } => &[Dispatched, Signed, InProgress, Rework],
-        Command::LinkDuplicate { .. } => &CaseState::ALL,
+        Command::LinkDuplicate { .. } | Command::FireThreshold { .. } => &CaseState::ALL,
         Command::Reopen { .. } => &[Closed],
         Command::Escalate { .. } => &[
             Registered,
@@ -269,6 +269,19 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
                 vec![Event::DuplicateLinked { case_id: *case_id, repeat_count: case.repeat_count + 1 }]
             }
         }
+        Command::FireThreshold { stage, percent, generation, due } => match case.clocks.get(stage) {
+            Some(clock) if crate::clock::threshold_pending(&case.clocks, stage, *percent, *generation) => {
+                let lateness_ms = due.map_or(0, |d| (ctx.now - d).num_milliseconds().max(0));
+                vec![Event::ThresholdReached {
+                    stage: stage.clone(),
+                    percent: *percent,
+                    generation: *generation,
+                    due_at: clock.due_at,
+                    lateness_ms,
+                }]
+            }
+            _ => vec![],
+        },
     };
     Ok(events)
 }

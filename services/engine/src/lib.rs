@@ -3,9 +3,11 @@
 //! healer). Depends on the domain and its ports only, never on an adapter.
 
 pub mod admin;
+pub mod clocks;
 pub mod consumer;
 pub mod events;
 pub mod healer;
+pub mod intake;
 pub mod metrics;
 pub mod projector;
 pub mod reference;
@@ -13,6 +15,7 @@ pub mod relay;
 pub mod router;
 pub mod routing;
 pub mod service;
+pub mod timers;
 
 pub use metrics::Metrics;
 pub use reference::ReferenceCache;

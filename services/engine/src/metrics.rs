@@ -1,6 +1,6 @@
 //! Prometheus series owned by the engine. The API registers its HTTP series in the same registry.
 
-use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -13,6 +13,14 @@ pub struct Metrics {
     pub consumed: IntCounterVec,
     pub live_rebuilds: IntCounter,
     pub dispatch_latency: Histogram,
+    /// From a threshold's instant to its `threshold_reached` being committed.
+    pub sla_firing_lateness: Histogram,
+    pub sla_overdue_unfired: IntGauge,
+    pub sla_overdue_unfired_oldest: Gauge,
+    /// Thresholds recorded, by clock and percent.
+    pub sla_thresholds: IntCounterVec,
+    /// Automatic urges issued on a breach.
+    pub sla_breach_urges: IntCounter,
 }
 
 impl Metrics {
@@ -39,6 +47,26 @@ impl Metrics {
             HistogramOpts::new("dispatch_latency_seconds", "From report to automatic dispatch")
                 .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
         )?;
+        let sla_firing_lateness = Histogram::with_opts(
+            HistogramOpts::new("sla_firing_lateness_seconds", "From an SLA threshold's instant to its recording")
+                .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0]),
+        )?;
+        let sla_overdue_unfired =
+            IntGauge::new("sla_overdue_unfired", "SLA timers due but not yet fired (claimed or not)")?;
+        let sla_overdue_unfired_oldest = Gauge::new(
+            "sla_overdue_unfired_oldest_seconds",
+            "Age of the oldest SLA timer due but not yet fired (0 when none)",
+        )?;
+        let sla_thresholds = IntCounterVec::new(
+            Opts::new("sla_thresholds_total", "SLA thresholds reached, by clock and percent"),
+            &["clock", "percent"],
+        )?;
+        let sla_breach_urges = IntCounter::new("sla_breach_urges_total", "Urges issued automatically on a breach")?;
+        registry.register(Box::new(sla_firing_lateness.clone()))?;
+        registry.register(Box::new(sla_overdue_unfired.clone()))?;
+        registry.register(Box::new(sla_overdue_unfired_oldest.clone()))?;
+        registry.register(Box::new(sla_thresholds.clone()))?;
+        registry.register(Box::new(sla_breach_urges.clone()))?;
         registry.register(Box::new(transitions.clone()))?;
         registry.register(Box::new(outbox_backlog.clone()))?;
         registry.register(Box::new(published.clone()))?;
@@ -57,6 +85,11 @@ impl Metrics {
             consumed,
             live_rebuilds,
             dispatch_latency,
+            sla_firing_lateness,
+            sla_overdue_unfired,
+            sla_overdue_unfired_oldest,
+            sla_thresholds,
+            sla_breach_urges,
         })
     }
 }

@@ -138,6 +138,12 @@ impl Reference {
         catalogue.version_at(crate::routing::local_date(at))?.get(&category)
     }
 
+    /// The sub-class a case is handled under: the catalogue version in force when it was reported
+    /// (a case keeps the version it was registered under), or today's if that version lacks it.
+    pub fn registered_sub_class(&self, case: &gridflow_domain::Case, now: DateTime<Utc>) -> Option<&SubClass> {
+        self.sub_class(&case.category, case.created_at).or_else(|| self.sub_class(&case.category, now))
+    }
+
     pub fn directory(&self) -> Option<&Directory> {
         self.router.as_ref().map(Router::directory)
     }

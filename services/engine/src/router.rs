@@ -77,7 +77,7 @@ pub async fn route_case(
     let case = service.store.case(id).await?.ok_or(ServiceError::NotFound(id))?;
     let now = Utc::now();
     let loads = likely_loads(service, &reference, &case, now).await;
-    let routed = service.act_as_system(id, inbox, |case| plan(&reference, case, now, &loads)).await?;
+    let routed = service.act_as_system(id, inbox, None, |case| plan(&reference, case, now, &loads)).await?;
     if let Some(case) = &routed {
         let waited = (Utc::now() - case.created_at).num_milliseconds().max(0) as f64 / 1000.0;
         service.metrics.dispatch_latency.observe(waited);
@@ -99,7 +99,7 @@ async fn link_duplicate(service: &CaseService, event: &CaseEvent, inbox: InboxMa
             vec![Command::LinkDuplicate { case_id: duplicate }]
         }
     };
-    service.act_as_system(master_id, Some(inbox), plan).await.map(|_| ())
+    service.act_as_system(master_id, Some(inbox), None, plan).await.map(|_| ())
 }
 
 async fn handle(service: &CaseService, message_id: String, event: CaseEvent) -> Settle {

@@ -3,6 +3,7 @@
 //! records. Handler assignment inside the lead unit lives here too.
 
 use crate::reference::Reference;
+use crate::service::ServiceError;
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 use gridflow_domain::{Case, Command, RoutingNote};
 use gridflow_geo::Layer;
@@ -181,5 +182,34 @@ pub fn assign_command(a: &Assignment) -> Command {
         handler: a.handler.clone(),
         policy: serde_json::to_value(a.policy).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
         reason: a.reason.clone(),
+    }
+}
+
+/// Fills in what the wire form of a command leaves to the service, and checks references the
+/// domain cannot see (the handler must belong to the case's unit).
+pub(crate) fn complete(
+    cmd: &Command,
+    case: &Case,
+    reference: &Reference,
+    now: DateTime<Utc>,
+) -> Result<Command, ServiceError> {
+    match cmd {
+        Command::Reroute { reason, .. } => {
+            let decision = decide_for(reference, case, now).map(|e| {
+                let mut n = note(&e);
+                n.excluded = case.returned_by.clone();
+                n
+            });
+            Ok(Command::Reroute { reason: reason.clone(), decision })
+        }
+        Command::Assign { handler: Some(h), .. } => {
+            let unit = case.department.clone().unwrap_or_default();
+            let known = reference
+                .directory()
+                .and_then(|d| d.unit(&unit))
+                .is_some_and(|u| u.handlers.iter().any(|x| &x.id == h));
+            if known { Ok(cmd.clone()) } else { Err(ServiceError::UnknownHandler { unit, handler: h.clone() }) }
+        }
+        other => Ok(other.clone()),
     }
 }

@@ -3,25 +3,23 @@
 //! into live state afterwards.
 
 use crate::events::message_for;
+pub use crate::intake::{IntakePolicy, LikelyDuplicate, distance_m};
 use crate::metrics::Metrics;
 use crate::reference::{Reference, ReferenceCache};
 use crate::router::{likely_loads, routing_commands};
-use crate::routing::{assign_command, assignment, decide_for, note};
-use chrono::{DateTime, Duration, Utc};
+use crate::routing::{assign_command, assignment, complete};
+use chrono::{DateTime, Utc};
 use gridflow_calendar::CalendarSet;
 use gridflow_domain::audit::Transition;
 use gridflow_domain::ports::{
-    CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, NearbyQuery, Store, StoreError,
+    CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, Store, StoreError, TimerChanges, Timers,
 };
 use gridflow_domain::{Actor, Case, CaseState, Command, Ctx, DomainError, Event, NewReport, decide, report};
-use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use tracing::{info, warn};
 use uuid::Uuid;
 
-/// Handling limit when a category has none configured.
-const DEFAULT_LIMIT_MINUTES: i64 = 24 * 60;
 /// The calendar working-time limits are counted on until units get calendars of their own.
 pub const DEFAULT_CALENDAR: &str = "cn-default";
 /// Attempts when a concurrent writer moved the case between our read and our commit.
@@ -69,40 +67,8 @@ pub enum Outcome {
     },
 }
 
-/// An open case of the same category near a new report: probably the same problem.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LikelyDuplicate {
-    pub id: Uuid,
-    pub state: CaseState,
-    pub distance_m: f64,
-    pub created_at: DateTime<Utc>,
-    pub repeat_count: u32,
-}
-
-/// When intake offers an open case as a likely duplicate of a new report.
-#[derive(Debug, Clone, Copy)]
-pub struct IntakePolicy {
-    pub duplicate_radius_m: f64,
-    pub duplicate_window: Duration,
-}
-
-impl Default for IntakePolicy {
-    fn default() -> Self {
-        IntakePolicy { duplicate_radius_m: 50.0, duplicate_window: Duration::hours(72) }
-    }
-}
-
 /// Renders the response to a new submission (stored with it for idempotent replay).
 pub type SubmitResponder<'a> = &'a (dyn Fn(&Case, &[LikelyDuplicate]) -> (u16, String) + Sync);
-
-/// Great-circle distance in metres (haversine; plenty at the scale of a street).
-pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    const R: f64 = 6_371_000.0;
-    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
-    let (dla, dlo) = ((b.0 - a.0).to_radians(), (b.1 - a.1).to_radians());
-    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
-    2.0 * R * h.sqrt().min(1.0).asin()
-}
 
 /// A command from a person or machine client, with what is needed to answer it idempotently.
 pub struct ActRequest<'a> {
@@ -122,6 +88,8 @@ pub type Responder<'a> = &'a (dyn Fn(&Case) -> (u16, String) + Sync);
 #[derive(Clone)]
 pub struct CaseService {
     pub store: Arc<dyn Store>,
+    /// The durable SLA timers (the same database as `store`: clock commits arm them atomically).
+    pub timers: Arc<dyn Timers>,
     pub live: Arc<dyn LiveState>,
     pub reference: ReferenceCache,
     pub calendars: Arc<CalendarSet>,
@@ -160,6 +128,7 @@ fn commit_for(
         expected_version,
         transitions,
         inbox,
+        timers: TimerChanges::default(),
     }
 }
 
@@ -184,66 +153,6 @@ pub fn apply_events(case: &Case, events: &[Event], actor: &Actor, now: DateTime<
 }
 
 impl CaseService {
-    /// The handling limit of the case's category, from the catalogue version in force when the
-    /// case was reported (a case keeps the version it was registered under), counted on the
-    /// default calendar from `now`: working hours and days skip nights, weekends and holidays.
-    pub fn handle_limit(&self, case: &Case, now: DateTime<Utc>) -> Duration {
-        let fallback = Duration::minutes(DEFAULT_LIMIT_MINUTES);
-        let reference = self.reference.get();
-        let sub_class =
-            reference.sub_class(&case.category, case.created_at).or_else(|| reference.sub_class(&case.category, now));
-        let Some(limit) = sub_class.map(|s| s.limits.handle) else { return fallback };
-        let unit = match limit.unit {
-            gridflow_routing::LimitUnit::Minutes => gridflow_calendar::Unit::Minutes,
-            gridflow_routing::LimitUnit::WorkingHours => gridflow_calendar::Unit::WorkingHours,
-            gridflow_routing::LimitUnit::WorkingDays => gridflow_calendar::Unit::WorkingDays,
-        };
-        match self.calendars.get(DEFAULT_CALENDAR).map(|c| c.add(now, limit.value, unit)) {
-            Some(Ok(due)) => (due - now).max(Duration::minutes(1)),
-            _ if unit == gridflow_calendar::Unit::Minutes => Duration::minutes(i64::from(limit.value.max(1))),
-            _ => fallback,
-        }
-    }
-
-    /// Open cases of the same category within the intake radius and window, nearest first.
-    pub async fn likely_duplicates(
-        &self,
-        category: &str,
-        lat: f64,
-        lon: f64,
-    ) -> Result<Vec<LikelyDuplicate>, StoreError> {
-        let radius = self.intake.duplicate_radius_m;
-        if radius <= 0.0 {
-            return Ok(vec![]);
-        }
-        let dlat = radius / 111_320.0;
-        let dlon = radius / (111_320.0 * lat.to_radians().cos().abs().max(0.01));
-        let query = NearbyQuery {
-            category: category.into(),
-            lat: (lat - dlat, lat + dlat),
-            lon: (lon - dlon, lon + dlon),
-            since: Utc::now() - self.intake.duplicate_window,
-            limit: 50,
-        };
-        let mut found: Vec<LikelyDuplicate> = self
-            .store
-            .nearby_cases(&query)
-            .await?
-            .into_iter()
-            .map(|c| LikelyDuplicate {
-                id: c.id,
-                state: c.state,
-                distance_m: (distance_m((lat, lon), (c.lat, c.lon)) * 10.0).round() / 10.0,
-                created_at: c.created_at,
-                repeat_count: c.repeat_count,
-            })
-            .filter(|d| d.distance_m <= radius)
-            .collect();
-        found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
-        found.truncate(10);
-        Ok(found)
-    }
-
     async fn replay(&self, actor: &Actor, idem: &Option<Idempotency>) -> Result<Option<Outcome>, ServiceError> {
         let Some(idem) = idem else { return Ok(None) };
         match self.store.idempotent(&actor.id, &idem.key).await? {
@@ -346,7 +255,10 @@ impl CaseService {
             status,
             body: body.clone(),
         });
-        let commit = commit_for(&case, 0, vec![transition], None, idempotency);
+        // Intake starts no clock today; the same hook keeps any future intake clock in the commit.
+        let (case, transitions, timers) = self.with_clocks(&case, case.clone(), vec![transition], now);
+        let mut commit = commit_for(&case, 0, transitions, None, idempotency);
+        commit.timers = timers;
         match self.commit(commit).await {
             Ok(()) => {
                 info!(case_id = %id, grid = ?case.grid, likely_duplicates = duplicates.len(), "case reported");
@@ -407,8 +319,10 @@ impl CaseService {
                 next = after;
                 transitions.extend(more);
             }
+            let (next, transitions, timers) = self.with_clocks(&case, next, transitions, now);
             let idempotency = Self::idempotency_record(actor, &idem, &next, respond);
-            let commit = commit_for(&next, case.version, transitions, None, idempotency);
+            let mut commit = commit_for(&next, case.version, transitions, None, idempotency);
+            commit.timers = timers;
             match self.commit(commit).await {
                 Ok(()) => return Ok(Outcome::Fresh(Box::new(next))),
                 Err(StoreError::VersionConflict) if expected_version.is_none() => continue,
@@ -449,12 +363,14 @@ impl CaseService {
         }
     }
 
-    /// Applies commands as Gridflow itself, in one commit, marking `inbox` as processed in the same
-    /// transaction. Returns `None` if `plan` decided there is nothing to do.
+    /// Applies commands as Gridflow itself, in one commit, marking `inbox` as processed and timer
+    /// `fire` as fired in the same transaction (`AlreadyProcessed` if either was done before).
+    /// Returns `None` if `plan` decided there is nothing to do (the timer is then marked fired alone).
     pub async fn act_as_system<F>(
         &self,
         id: Uuid,
         inbox: Option<InboxMark>,
+        fire: Option<i64>,
         plan: F,
     ) -> Result<Option<Case>, ServiceError>
     where
@@ -465,6 +381,7 @@ impl CaseService {
             let Some(case) = self.store.case(id).await? else { return Err(ServiceError::NotFound(id)) };
             let commands = plan(&case);
             if commands.is_empty() {
+                self.fire_alone(fire).await?;
                 return Ok(None);
             }
             let now = Utc::now();
@@ -476,8 +393,15 @@ impl CaseService {
                 (working, _) = apply_events(&working, &step, &actor, now);
                 events.extend(step);
             }
+            if events.is_empty() && inbox.is_none() {
+                self.fire_alone(fire).await?;
+                return Ok(None);
+            }
             let (next, transitions) = apply_events(&case, &events, &actor, now);
-            let commit = commit_for(&next, case.version, transitions, inbox.clone(), None);
+            let (next, transitions, mut timers) = self.with_clocks(&case, next, transitions, now);
+            timers.fire = fire;
+            let mut commit = commit_for(&next, case.version, transitions, inbox.clone(), None);
+            commit.timers = timers;
             match self.commit(commit).await {
                 Ok(()) => return Ok(Some(next)),
                 Err(StoreError::VersionConflict) => continue,
@@ -486,28 +410,12 @@ impl CaseService {
         }
         Err(ServiceError::Contended)
     }
-}
 
-/// Fills in what the wire form of a command leaves to the service, and checks references the
-/// domain cannot see (the handler must belong to the case's unit).
-fn complete(cmd: &Command, case: &Case, reference: &Reference, now: DateTime<Utc>) -> Result<Command, ServiceError> {
-    match cmd {
-        Command::Reroute { reason, .. } => {
-            let decision = decide_for(reference, case, now).map(|e| {
-                let mut n = note(&e);
-                n.excluded = case.returned_by.clone();
-                n
-            });
-            Ok(Command::Reroute { reason: reason.clone(), decision })
+    /// Marks a timer fired when it causes no change (stale generation, already reached).
+    async fn fire_alone(&self, fire: Option<i64>) -> Result<(), ServiceError> {
+        if let Some(id) = fire {
+            self.timers.mark_fired(id, "system:sla", Utc::now()).await?;
         }
-        Command::Assign { handler: Some(h), .. } => {
-            let unit = case.department.clone().unwrap_or_default();
-            let known = reference
-                .directory()
-                .and_then(|d| d.unit(&unit))
-                .is_some_and(|u| u.handlers.iter().any(|x| &x.id == h));
-            if known { Ok(cmd.clone()) } else { Err(ServiceError::UnknownHandler { unit, handler: h.clone() }) }
-        }
-        other => Ok(other.clone()),
+        Ok(())
     }
 }

@@ -7,9 +7,9 @@ use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
 use gridflow_api::{AppState, AuthConfig, HttpMetrics};
 use gridflow_bus::{AmqpBus, AmqpConfig, MemoryBus};
-use gridflow_domain::ports::{Bus, LiveState, Store};
+use gridflow_domain::ports::{Bus, LiveState, Store, Timers};
 use gridflow_engine::relay::Relay;
-use gridflow_engine::{CaseService, Metrics, ReferenceCache, healer, projector, reference, router, topology};
+use gridflow_engine::{CaseService, Metrics, ReferenceCache, healer, projector, reference, router, timers, topology};
 use gridflow_live::{MemoryLive, RedisConfig, RedisLive};
 use gridflow_store::SeaStore;
 use std::net::TcpListener;
@@ -66,7 +66,9 @@ async fn open_live(cfg: &Config) -> anyhow::Result<Arc<dyn LiveState>> {
 
 /// Runs API and workers on `listener` until `shutdown` is cancelled.
 pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = Arc::new(open_store(&cfg).await?);
+    let sea = Arc::new(open_store(&cfg).await?);
+    let store: Arc<dyn Store> = sea.clone();
+    let timer_store: Arc<dyn Timers> = sea;
     if cfg.demo {
         demo::seed(store.as_ref()).await.context("seeding demo data")?;
     }
@@ -84,6 +86,7 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
         calendars: Arc::clone(&calendars),
         intake: cfg.intake,
         store: Arc::clone(&store),
+        timers: timer_store,
         live,
         metrics: metrics.clone(),
         relay_wake: Arc::new(Notify::new()),
@@ -108,6 +111,11 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
         tokio::spawn(projector::run(service.clone(), Arc::clone(&bus), workers.clone())),
         tokio::spawn(router::sweep(service.clone(), Duration::from_secs(5), Duration::from_secs(10), workers.clone())),
         tokio::spawn(healer::run(service.clone(), Duration::from_secs(2), workers.clone())),
+        tokio::spawn(timers::run(
+            service.clone(),
+            format!("{}-timers-{}", cfg.namespace, uuid::Uuid::new_v4()),
+            workers.clone(),
+        )),
         tokio::spawn(reference::watch(
             service.reference.clone(),
             Arc::clone(&store),

@@ -2,6 +2,7 @@
 
 use crate::SeaStore;
 use crate::sql::{get, json, map_err, now_ms, stmt, to_json};
+use crate::timers::{arm_in, cancel_in, mark_fired_in};
 use gridflow_domain::audit::{AuditRecord, GENESIS, Transition, canonical, chain_hash};
 use gridflow_domain::ports::{CaseCommit, CaseFilter, StoreError};
 use gridflow_domain::{Case, CaseState};
@@ -35,7 +36,26 @@ impl SeaStore {
             ];
             txn.execute_raw(stmt(self.backend, sql, vals)).await.map_err(map_err)?;
         }
+        self.write_timers(&txn, c).await?;
         txn.commit().await.map_err(map_err)
+    }
+
+    /// Fires the causing timer (the exactly-once gate: a timer fired or cancelled before fails the
+    /// whole commit), cancels stale timers, and arms the new ones.
+    async fn write_timers(&self, txn: &DatabaseTransaction, c: &CaseCommit) -> Result<(), StoreError> {
+        let t = &c.timers;
+        if let Some(id) = t.fire
+            && !mark_fired_in(txn, id, "case-commit", chrono::Utc::now()).await?
+        {
+            return Err(StoreError::AlreadyProcessed);
+        }
+        for (clock, below) in &t.cancel {
+            cancel_in(txn, c.case.id, clock, *below).await?;
+        }
+        if !t.arm.is_empty() {
+            arm_in(txn, &t.arm).await?;
+        }
+        Ok(())
     }
 
     async fn write_case(&self, txn: &DatabaseTransaction, c: &CaseCommit) -> Result<(), StoreError> {

@@ -76,6 +76,26 @@ pub(crate) async fn mark_fired_in<C: ConnectionTrait>(
     Ok(res.rows_affected() == 1)
 }
 
+/// Cancels the pending timers of one clock of a case on `conn`: all of them, or with `Some(g)` only
+/// generations below `g`. Returns how many were cancelled.
+pub(crate) async fn cancel_in<C: ConnectionTrait>(
+    conn: &C,
+    case_id: Uuid,
+    clock: &str,
+    below_generation: Option<i32>,
+) -> Result<u64, StoreError> {
+    let mut sql = "UPDATE sla_timers SET cancelled_at_ms = $3
+                   WHERE case_id = $1 AND clock = $2 AND fired_at_ms IS NULL AND cancelled_at_ms IS NULL"
+        .to_string();
+    let mut vals: Vec<Value> = vec![case_id.to_string().into(), clock.into(), now_ms().into()];
+    if let Some(g) = below_generation {
+        sql.push_str(" AND generation < $4");
+        vals.push(g.into());
+    }
+    let res = conn.execute_raw(stmt(conn.get_database_backend(), &sql, vals)).await.map_err(map_err)?;
+    Ok(res.rows_affected())
+}
+
 fn instant(ms: i64, what: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Other(format!("corrupt {what}: {ms} ms")))
 }
@@ -130,16 +150,7 @@ impl Timers for SeaStore {
     }
 
     async fn cancel_clock(&self, case_id: Uuid, clock: &str, below_generation: Option<i32>) -> Result<u64, StoreError> {
-        let mut sql = "UPDATE sla_timers SET cancelled_at_ms = $3
-                       WHERE case_id = $1 AND clock = $2 AND fired_at_ms IS NULL AND cancelled_at_ms IS NULL"
-            .to_string();
-        let mut vals: Vec<Value> = vec![case_id.to_string().into(), clock.into(), now_ms().into()];
-        if let Some(g) = below_generation {
-            sql.push_str(" AND generation < $4");
-            vals.push(g.into());
-        }
-        let res = self.db.execute_raw(stmt(self.backend, &sql, vals)).await.map_err(map_err)?;
-        Ok(res.rows_affected())
+        cancel_in(&self.db, case_id, clock, below_generation).await
     }
 
     async fn claim_due(

@@ -1,4 +1,5 @@
 use super::bus::Message;
+use super::timers::TimerSpec;
 use crate::audit::{AuditRecord, Transition};
 use crate::case::Case;
 use crate::role::{Role, Scope};
@@ -54,7 +55,8 @@ pub struct IdempotentResponse {
 }
 
 /// One atomic write: the case after its new events, the transitions, the outgoing messages and,
-/// optionally, the inbox mark of the message that caused it and the response for idempotent replay.
+/// optionally, the inbox mark of the message that caused it, the response for idempotent replay and
+/// the SLA timers to arm, cancel or fire.
 #[derive(Debug, Clone)]
 pub struct CaseCommit {
     pub case: Case,
@@ -64,6 +66,20 @@ pub struct CaseCommit {
     pub outbox: Vec<Message>,
     pub inbox: Option<InboxMark>,
     pub idempotency: Option<IdempotentResponse>,
+    /// Timer changes written in the same transaction.
+    pub timers: TimerChanges,
+}
+
+/// Durable timer changes that go with a case change: arm the new generation's thresholds, cancel
+/// the stale ones, and mark the timer that caused the change fired (the exactly-once gate).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TimerChanges {
+    pub arm: Vec<TimerSpec>,
+    /// (clock, `Some(g)`: only generations below `g`; `None`: all pending timers of the clock).
+    pub cancel: Vec<(String, Option<i32>)>,
+    /// The timer being fired: if it was fired or cancelled already, the commit fails with
+    /// `AlreadyProcessed` and nothing is written.
+    pub fire: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

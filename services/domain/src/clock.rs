@@ -1,0 +1,211 @@
+//! Stage clocks as the case records them: started, paused, resumed, extended and stopped by
+//! events the engine derives from state changes, and the thresholds fired on them. The SLA
+//! arithmetic lives outside the domain; this is only what the events say.
+
+use crate::event::Event;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Whether a clock is counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockRun {
+    Running,
+    Paused,
+    Stopped,
+}
+
+/// One pause of the current run; `end` is `None` while it lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseView {
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    pub reason: String,
+}
+
+/// What the clock's stop recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockResult {
+    pub on_time: bool,
+    pub business_seconds: i64,
+    pub wall_seconds: i64,
+    pub paused_seconds: i64,
+    pub late_seconds: i64,
+}
+
+/// One stage clock of a case (`handle`, `sign`, `verify`, ...), as its events left it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockView {
+    pub state: ClockRun,
+    pub limit_value: u32,
+    /// `minutes`, `working_hours` or `working_days`.
+    pub limit_unit: String,
+    pub calendar: String,
+    pub calendar_version: NaiveDate,
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// Bumps on every change that makes armed timers stale.
+    pub generation: u64,
+    /// The instant of the last change.
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub pauses: Vec<PauseView>,
+    /// Threshold percentages already reached in this run.
+    #[serde(default)]
+    pub fired: Vec<u16>,
+    #[serde(default)]
+    pub stopped_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub result: Option<ClockResult>,
+}
+
+/// Applies a clock event to the case's clocks; other events are ignored.
+pub fn apply(clocks: &mut BTreeMap<String, ClockView>, event: &Event, at: DateTime<Utc>) {
+    match event {
+        Event::ClockStarted { stage, due_at, limit_value, limit_unit, calendar, calendar_version, generation } => {
+            clocks.insert(
+                stage.clone(),
+                ClockView {
+                    state: ClockRun::Running,
+                    limit_value: *limit_value,
+                    limit_unit: limit_unit.clone(),
+                    calendar: calendar.clone(),
+                    calendar_version: *calendar_version,
+                    started_at: at,
+                    due_at: *due_at,
+                    generation: *generation,
+                    updated_at: at,
+                    pauses: vec![],
+                    fired: vec![],
+                    stopped_at: None,
+                    result: None,
+                },
+            );
+        }
+        Event::ClockPaused { stage, reason, generation } => {
+            if let Some(c) = clocks.get_mut(stage) {
+                c.state = ClockRun::Paused;
+                c.pauses.push(PauseView { start: at, end: None, reason: reason.clone() });
+                c.generation = *generation;
+                c.updated_at = at;
+            }
+        }
+        Event::ClockResumed { stage, due_at, generation } => {
+            if let Some(c) = clocks.get_mut(stage) {
+                close_pause(c, at);
+                c.state = ClockRun::Running;
+                c.due_at = *due_at;
+                c.generation = *generation;
+                c.updated_at = at;
+            }
+        }
+        Event::ClockExtended { stage, due_at, generation } => {
+            if let Some(c) = clocks.get_mut(stage) {
+                c.due_at = *due_at;
+                c.generation = *generation;
+                c.updated_at = at;
+            }
+        }
+        Event::ClockStopped { stage, on_time, business_seconds, wall_seconds, paused_seconds, late_seconds } => {
+            if let Some(c) = clocks.get_mut(stage) {
+                close_pause(c, at);
+                c.state = ClockRun::Stopped;
+                c.stopped_at = Some(at);
+                c.generation += 1;
+                c.updated_at = at;
+                c.result = Some(ClockResult {
+                    on_time: *on_time,
+                    business_seconds: *business_seconds,
+                    wall_seconds: *wall_seconds,
+                    paused_seconds: *paused_seconds,
+                    late_seconds: *late_seconds,
+                });
+            }
+        }
+        Event::ThresholdReached { stage, percent, .. } => {
+            if let Some(c) = clocks.get_mut(stage)
+                && !c.fired.contains(percent)
+            {
+                c.fired.push(*percent);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn close_pause(c: &mut ClockView, at: DateTime<Utc>) {
+    if let Some(open) = c.pauses.last_mut().filter(|p| p.end.is_none()) {
+        open.end = Some(at);
+    }
+}
+
+/// Whether a `FireThreshold` for this clock, generation and percent is still to be recorded.
+pub fn threshold_pending(clocks: &BTreeMap<String, ClockView>, stage: &str, percent: u16, generation: u64) -> bool {
+    clocks
+        .get(stage)
+        .is_some_and(|c| c.state == ClockRun::Running && c.generation == generation && !c.fired.contains(&percent))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::{Actor, Case, Command, Ctx, Event, Urgency, decide};
+    use chrono::{Duration, TimeZone};
+    use uuid::Uuid;
+
+    fn case_with_clock(at: DateTime<Utc>) -> Case {
+        let reported = Event::Reported {
+            category: "event:0101".into(),
+            lat: 0.0,
+            lon: 0.0,
+            description: "d".into(),
+            urgency: Urgency::Normal,
+            client_ref: None,
+            grid: None,
+            reporter: "u".into(),
+            facility_id: None,
+            likely_duplicates: vec![],
+        };
+        let mut case = Case::from_reported(Uuid::from_u128(1), &reported, at).unwrap();
+        case.apply(
+            &Event::ClockStarted {
+                stage: "handle".into(),
+                due_at: at + Duration::minutes(10),
+                limit_value: 10,
+                limit_unit: "minutes".into(),
+                calendar: "cn-default".into(),
+                calendar_version: at.date_naive(),
+                generation: 1,
+            },
+            at,
+        );
+        case
+    }
+
+    #[test]
+    fn fire_threshold_records_once_per_running_generation() {
+        let at = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap();
+        let mut case = case_with_clock(at);
+        let system = Actor::system("sla");
+        let ctx = Ctx { now: at + Duration::minutes(5), handle_limit: Duration::minutes(10) };
+        let fire = |g| Command::FireThreshold {
+            stage: "handle".into(),
+            percent: 50,
+            generation: g,
+            due: Some(at + Duration::minutes(5) - Duration::milliseconds(20)),
+        };
+        assert_eq!(decide(&case, &fire(2), &system, ctx).unwrap(), vec![]);
+        let events = decide(&case, &fire(1), &system, ctx).unwrap();
+        assert!(matches!(events.as_slice(), [Event::ThresholdReached { percent: 50, lateness_ms: 20, .. }]));
+        case.apply(&events[0], ctx.now);
+        assert_eq!(case.clocks["handle"].fired, vec![50]);
+        assert_eq!(decide(&case, &fire(1), &system, ctx).unwrap(), vec![]);
+        case.apply(&Event::ClockPaused { stage: "handle".into(), reason: "r".into(), generation: 2 }, ctx.now);
+        let other = Command::FireThreshold { stage: "handle".into(), percent: 80, generation: 2, due: None };
+        assert_eq!(decide(&case, &other, &system, ctx).unwrap(), vec![], "paused");
+        let person = Actor { id: "u".into(), roles: vec![crate::Role::ShiftLead], scopes: vec![] };
+        assert!(decide(&case, &other, &person, ctx).is_err(), "system only");
+    }
+}

@@ -1,0 +1,145 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use chrono::{Duration, TimeZone};
+use gridflow_domain::{Actor, Command, Ctx, Urgency, decide};
+use gridflow_routing::TimeLimit;
+use uuid::Uuid;
+
+fn cal() -> Calendar {
+    gridflow_calendar::builtin().into_iter().next().unwrap()
+}
+
+fn mins(value: u32) -> TimeLimit {
+    TimeLimit { value, unit: gridflow_routing::LimitUnit::Minutes }
+}
+
+fn limits() -> StageLimits {
+    StageLimits { accept: mins(10), dispatch: mins(10), sign: mins(30), handle: mins(60), verify: mins(120) }
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 3, 1, 0, 0).unwrap()
+}
+
+fn registered() -> Case {
+    let reported = Event::Reported {
+        category: "event:0101".into(),
+        lat: 0.0,
+        lon: 0.0,
+        description: "d".into(),
+        urgency: Urgency::Normal,
+        client_ref: None,
+        grid: Some("110101001001001".into()),
+        reporter: "u".into(),
+        facility_id: None,
+        likely_duplicates: vec![],
+    };
+    let mut case = Case::from_reported(Uuid::from_u128(7), &reported, t0()).unwrap();
+    case.apply(&Event::Accepted, t0());
+    case.apply(&Event::Registered, t0());
+    case
+}
+
+/// Runs a command as a super-user at `now`, then the clock events, like the service does.
+fn step(case: &Case, cmd: Command, now: DateTime<Utc>) -> (Case, Vec<Event>) {
+    let actor = Actor { id: "x".into(), roles: gridflow_domain::Role::ASSIGNABLE.to_vec(), scopes: vec![] };
+    let scopes = ["unit:roads", "unit:water", "district:110101"];
+    let actor = Actor { scopes: scopes.iter().map(|s| gridflow_domain::Scope::parse(s).unwrap()).collect(), ..actor };
+    let due = handle_due(Some(&limits()), &cal(), now).unwrap();
+    let events = decide(case, &cmd, &actor, Ctx { now, handle_limit: due - now }).unwrap();
+    let mut next = case.clone();
+    for e in &events {
+        next.apply(e, now);
+    }
+    let clock = clock_events(case, &next, Some(&limits()), &cal(), now);
+    for e in &clock {
+        next.apply(e, now);
+    }
+    (next, clock)
+}
+
+fn kinds(events: &[Event]) -> Vec<&'static str> {
+    events.iter().map(Event::kind).collect()
+}
+
+#[test]
+fn dispatch_starts_sign_and_handle_with_the_dispatch_due() {
+    let (case, events) = step(&registered(), Command::Dispatch { department: "roads".into() }, t0());
+    assert_eq!(kinds(&events), ["clock_started", "clock_started"]);
+    assert_eq!(case.clocks[HANDLE].due_at, case.due_at.unwrap());
+    assert_eq!(case.clocks[HANDLE].due_at, t0() + Duration::minutes(60));
+    assert_eq!(case.clocks[SIGN].due_at, t0() + Duration::minutes(30));
+    assert_eq!(case.clocks[HANDLE].generation, 1);
+    let timers = timer_changes(&case, &events, &cal());
+    let handle: Vec<_> = timers.arm.iter().filter(|t| t.clock == HANDLE).map(|t| (t.kind.as_str(), t.due_at)).collect();
+    assert_eq!(
+        handle,
+        [
+            ("50", t0() + Duration::minutes(30)),
+            ("80", t0() + Duration::minutes(48)),
+            ("100", t0() + Duration::minutes(60))
+        ]
+    );
+    assert!(timers.cancel.contains(&(HANDLE.to_string(), Some(1))));
+}
+
+#[test]
+fn sign_feedback_suspend_resume_extension_rework() {
+    let (case, _) = step(&registered(), Command::Dispatch { department: "roads".into() }, t0());
+    let (case, events) = step(&case, Command::Sign, t0() + Duration::minutes(5));
+    assert_eq!(kinds(&events), ["clock_stopped"]);
+    assert!(matches!(events[0], Event::ClockStopped { on_time: true, wall_seconds: 300, .. }));
+    assert_eq!(case.clocks[SIGN].state, ClockRun::Stopped);
+
+    // Suspended 10 minutes: the handle clock pauses and its due moves 10 minutes.
+    let (case, events) = step(&case, Command::Suspend { reason: "storm".into() }, t0() + Duration::minutes(10));
+    assert_eq!(kinds(&events), ["clock_paused"]);
+    let timers = timer_changes(&case, &events, &cal());
+    assert_eq!(timers.cancel, [(HANDLE.to_string(), None)]);
+    assert!(timers.arm.is_empty());
+    let (case, events) = step(&case, Command::Resume, t0() + Duration::minutes(20));
+    assert_eq!(kinds(&events), ["clock_resumed"]);
+    assert_eq!(case.clocks[HANDLE].due_at, t0() + Duration::minutes(70));
+    assert_eq!(case.clocks[HANDLE].due_at, case.due_at.unwrap(), "same as the domain's resumed due");
+    assert_eq!(case.clocks[HANDLE].generation, 3);
+
+    let (case, _) = step(&case, Command::RequestExtension { minutes: 30, reason: "parts".into() }, t0());
+    let (case, events) = step(&case, Command::ApproveExtension { note: String::new() }, t0() + Duration::minutes(25));
+    assert_eq!(kinds(&events), ["clock_extended"]);
+    assert_eq!(case.clocks[HANDLE].due_at, t0() + Duration::minutes(100));
+
+    let (case, events) = step(&case, Command::Feedback { note: "done".into() }, t0() + Duration::minutes(40));
+    assert_eq!(kinds(&events), ["clock_stopped", "clock_started"]);
+    assert!(matches!(events[0], Event::ClockStopped { on_time: true, paused_seconds: 600, late_seconds: 0, .. }));
+    assert_eq!(case.clocks[VERIFY].due_at, t0() + Duration::minutes(160));
+
+    let verify = Command::Verify { passed: false, note: "still broken".into() };
+    let (case, events) = step(&case, verify, t0() + Duration::minutes(50));
+    assert_eq!(kinds(&events), ["clock_stopped", "clock_started"]);
+    assert_eq!(case.clocks[VERIFY].state, ClockRun::Stopped);
+    assert_eq!(case.clocks[HANDLE].state, ClockRun::Running);
+    assert_eq!(case.clocks[HANDLE].due_at, t0() + Duration::minutes(110));
+    assert!(case.clocks[HANDLE].generation > 3);
+}
+
+#[test]
+fn late_stop_redispatch_restart_and_nothing_for_other_changes() {
+    let (case, _) = step(&registered(), Command::Dispatch { department: "roads".into() }, t0());
+    let (case, events) = step(&case, Command::Urge { note: String::new() }, t0());
+    assert!(events.is_empty());
+    let redispatch = Command::Redispatch { department: "water".into(), reason: "wrong".into() };
+    let (case, events) = step(&case, redispatch, t0() + Duration::minutes(45));
+    assert_eq!(kinds(&events), ["clock_stopped", "clock_started", "clock_stopped", "clock_started"]);
+    assert!(matches!(events[0], Event::ClockStopped { on_time: false, late_seconds: 900, .. }));
+    assert_eq!(case.clocks[HANDLE].generation, 3);
+    assert_eq!(case.clocks[HANDLE].due_at, case.due_at.unwrap());
+    let (case, _) = step(&case, Command::Sign, t0() + Duration::minutes(50));
+    let (case, events) = step(&case, Command::Feedback { note: "n".into() }, t0() + Duration::minutes(200));
+    assert!(matches!(events[0], Event::ClockStopped { on_time: false, .. }));
+    let (case, events) = step(&case, Command::Close { note: "ok".into() }, t0() + Duration::minutes(210));
+    assert_eq!(kinds(&events), ["clock_stopped"]);
+    assert!(case.clocks.values().all(|c| c.state == ClockRun::Stopped));
+    assert_eq!(light(VERIFY, &case.clocks[VERIFY], &cal(), t0() + Duration::days(9)), Some(Light::Green));
+    assert_eq!(light(HANDLE, &case.clocks[HANDLE], &cal(), t0()), Some(Light::Red));
+}
