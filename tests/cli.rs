@@ -156,6 +156,21 @@ async fn imports_from_the_shell_are_all_or_nothing_body() {
     let out = gridflow(&backends, &["import", "rules", &good], "");
     assert!(!out.status.success() && text(&out).contains("--version"), "a CSV needs its version: {}", text(&out));
 
+    // Next year's calendar from the shell: export, extend, import; an invalid one is refused.
+    let out = gridflow(&backends, &["calendar", "export", "cn-default"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let mut spec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut next = spec["versions"].as_array().unwrap().last().unwrap().clone();
+    next["effective_from"] = json!("2027-01-01");
+    next["overrides"] = json!([{ "date": "2027-01-01", "kind": "off", "name": "元旦", "source": "test" }]);
+    spec["versions"].as_array_mut().unwrap().push(next);
+    let mut bad = spec.clone();
+    bad["time_zone"] = json!("Mars/Olympus_Mons");
+    let out = gridflow(&backends, &["calendar", "import", &file("bad-cal.json", &bad.to_string())], "");
+    assert!(!out.status.success() && text(&out).contains("nothing was saved"), "{}", text(&out));
+    let out = gridflow(&backends, &["calendar", "import", &file("cal.json", &spec.to_string())], "");
+    assert!(out.status.success() && text(&out).contains("revision 1"), "{}", text(&out));
+
     // The service runs on the imported data (the demo seed leaves it alone).
     let app = common::spawn_app(&backends).await;
     let dispatcher = app.login("dispatcher").await;
@@ -172,6 +187,9 @@ async fn imports_from_the_shell_are_all_or_nothing_body() {
         .await;
     assert_eq!(e["decision"]["lead"], "dept-greening", "{e}");
     assert_eq!(e["decision"]["rule_set_version"], 3);
+    let preview = json!({ "start": "2026-12-31T17:00:00+08:00", "amount": 1, "unit": "working_hours" });
+    let (_, due) = app.post("/api/v1/calendars/cn-default/due", Some(&dispatcher), preview).await;
+    assert_eq!(due["due"], "2027-01-04T09:00:00+08:00", "the imported 2027 holiday is in force: {due}");
     app.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -49,3 +49,60 @@ pub async fn calendar_preview(app: &TestApp) {
     let (status, body) = app.post("/api/v1/calendars/cn-default/due", None, json!({})).await;
     assert_eq!((status.as_u16(), body["code"].as_str()), (401, Some("unauthenticated")), "{body}");
 }
+
+async fn put_calendar(
+    app: &TestApp,
+    token: &str,
+    body: &serde_json::Value,
+    if_match: &str,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let req = app.http.put(format!("{}/api/v1/calendars/cn-default", app.base)).bearer_auth(token);
+    app.send(req.header("if-match", if_match).json(body)).await
+}
+
+/// An admin adds next year's holidays as data: export, append a version, save; the preview (and
+/// every clock started afterwards) follows at once. Bad calendars and stale saves change nothing.
+pub async fn calendar_admin_adds_next_year(app: &TestApp) {
+    let admin = app.login("admin").await;
+    let dispatcher = app.login("dispatcher").await;
+    // Without 2027 data, New Year's Day 2027 (a Friday) counts as a working day.
+    let (_, before) = due(app, &dispatcher, "2026-12-31T17:00:00+08:00", 1, "working_hours").await;
+    assert_eq!(before["due"], "2027-01-01T09:00:00+08:00", "{before}");
+
+    let (status, mut spec) = app.get("/api/v1/calendars/cn-default", &admin).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{spec}");
+    let mut next = spec["versions"].as_array().unwrap().last().unwrap().clone();
+    next["effective_from"] = json!("2027-01-01");
+    next["note"] = json!("2027年部分节假日安排 (test notice)");
+    next["overrides"] = json!([
+        { "date": "2027-01-01", "kind": "off", "name": "元旦", "source": "test notice" },
+        { "date": "2027-01-09", "kind": "work", "name": "调休上班", "source": "test notice" }
+    ]);
+    spec["versions"].as_array_mut().unwrap().push(next);
+
+    // Roles, validation and revisions first: none of these change anything.
+    let (status, body) = put_calendar(app, &dispatcher, &spec, "0").await;
+    assert_eq!((status.as_u16(), body["code"].as_str()), (403, Some("forbidden")), "{body}");
+    let mut bad = spec.clone();
+    bad["time_zone"] = json!("Mars/Olympus_Mons");
+    let (status, body) = put_calendar(app, &admin, &bad, "0").await;
+    assert_eq!((status.as_u16(), body["code"].as_str()), (422, Some("validation_failed")), "{body}");
+    let (status, body) = put_calendar(app, &admin, &spec, "3").await;
+    assert_eq!((status.as_u16(), body["code"].as_str()), (409, Some("reference_conflict")), "{body}");
+    let (_, unchanged) = due(app, &dispatcher, "2026-12-31T17:00:00+08:00", 1, "working_hours").await;
+    assert_eq!(unchanged["due"], before["due"]);
+
+    let (status, body) = put_calendar(app, &admin, &spec, "0").await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["revision"], 1);
+    let (_, after) = due(app, &dispatcher, "2026-12-31T17:00:00+08:00", 1, "working_hours").await;
+    assert_eq!(after["due"], "2027-01-04T09:00:00+08:00", "New Year's Day is now off: {after}");
+    assert_eq!(after["calendar_version"], "2026-01-01", "the start instant still falls in the 2026 version");
+    let (_, saturday) = due(app, &dispatcher, "2027-01-08T17:00:00+08:00", 1, "working_hours").await;
+    assert_eq!(saturday["due"], "2027-01-09T09:00:00+08:00", "the make-up Saturday works: {saturday}");
+    let (_, list) = app.get("/api/v1/calendars", &dispatcher).await;
+    let cn = list["calendars"].as_array().unwrap().iter().find(|c| c["code"] == "cn-default").unwrap().clone();
+    assert_eq!(cn["provenance"]["revision"], 1);
+    assert_eq!(cn["provenance"]["saved_by"], "admin");
+    assert_eq!(cn["overrides_until"], "2027-01-09");
+}

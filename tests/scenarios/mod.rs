@@ -57,6 +57,7 @@ macro_rules! all_scenarios {
             supervision_paths,
             listing_and_paging,
             calendar_preview,
+            calendar_admin_adds_next_year,
             routing_precedence,
             facility_and_border_routing,
             bad_imports_change_nothing,

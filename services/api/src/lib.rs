@@ -24,8 +24,6 @@ pub struct AuthConfig {
 pub struct AppState {
     pub service: CaseService,
     pub auth: AuthConfig,
-    /// Business calendars (the shipped `cn-default` until calendars become editable data).
-    pub calendars: gridflow_calendar::CalendarSet,
 }
 
 /// Registers every route and the error handlers that keep extractor failures in the JSON shape.
@@ -44,6 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::cases::act)
         .service(routes::calendars::list)
         .service(routes::calendars::due)
+        .service(routes::calendars::export)
+        .service(routes::calendars::save)
         .service(routes::reference::categories)
         .service(routes::reference::grids)
         .service(routes::reference::departments)

@@ -63,6 +63,15 @@ pub fn document() -> Value {
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Action" } } } },
                 "responses": errors(json!({ "200": ok("The case after the action", "Case") })) } },
             "/api/v1/calendars": { "get": { "summary": "Business calendars with their versions", "responses": errors(json!({ "200": { "description": "Calendars" } })) } },
+            "/api/v1/calendars/{code}": {
+                "get": { "summary": "A calendar as JSON (the shape PUT takes); ETag is its stored revision",
+                    "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "example": "cn-default" } }],
+                    "responses": errors(json!({ "200": { "description": "The calendar" } })) },
+                "put": { "summary": "Save a calendar (admin), e.g. with next year's holidays and make-up days; If-Match: revision (0 if new)",
+                    "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "example": "cn-default" } },
+                                   { "name": "If-Match", "in": "header", "required": false, "schema": { "type": "string", "pattern": "^[0-9]{1,9}$" } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+                    "responses": errors(json!({ "200": { "description": "Saved: the new revision" } })) } },
             "/api/v1/calendars/{code}/due": { "post": {
                 "summary": "Preview a due instant: start + amount in minutes, working_hours or working_days",
                 "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "example": "cn-default" } }],

@@ -81,7 +81,7 @@ pub fn action_schema() -> Value {
 }
 
 /// Every route and its methods, for 405 responses.
-const ROUTES: [(&str, &[&str]); 20] = [
+const ROUTES: [(&str, &[&str]); 21] = [
     ("/", &["GET"]),
     ("/favicon.ico", &["GET"]),
     ("/healthz", &["GET"]),
@@ -94,6 +94,7 @@ const ROUTES: [(&str, &[&str]); 20] = [
     ("/api/v1/cases/{id}/actions", &["POST"]),
     ("/api/v1/calendars", &["GET"]),
     ("/api/v1/calendars/{code}/due", &["POST"]),
+    ("/api/v1/calendars/{code}", &["GET", "PUT"]),
     ("/api/v1/categories", &["GET"]),
     ("/api/v1/grids", &["GET"]),
     ("/api/v1/departments", &["GET"]),

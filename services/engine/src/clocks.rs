@@ -324,7 +324,8 @@ impl CaseService {
         let reference = self.reference.get();
         let limits = reference.registered_sub_class(case, now).map(|s| s.limits);
         let limit = limits.map_or(DEFAULT_HANDLE, |l| limit_of(l.handle));
-        match self.calendars.get(DEFAULT_CALENDAR).and_then(|c| handle_due(limits.as_ref(), c, now)) {
+        let calendars = self.calendars.get();
+        match calendars.get(DEFAULT_CALENDAR).and_then(|c| handle_due(limits.as_ref(), c, now)) {
             Some(due) => due - now,
             None => Duration::minutes(i64::from(limit.amount)),
         }
@@ -338,7 +339,8 @@ impl CaseService {
         mut transitions: Vec<Transition>,
         now: DateTime<Utc>,
     ) -> (Case, Vec<Transition>, TimerChanges) {
-        let Some(cal) = self.calendars.get(DEFAULT_CALENDAR) else {
+        let calendars = self.calendars.get();
+        let Some(cal) = calendars.get(DEFAULT_CALENDAR) else {
             return (next, transitions, TimerChanges::default());
         };
         let reference = self.reference.get();

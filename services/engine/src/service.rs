@@ -2,6 +2,7 @@
 //! domain, committed with its audit record and outgoing event in one transaction, and projected
 //! into live state afterwards.
 
+use crate::calendars::CalendarCache;
 use crate::events::message_for;
 pub use crate::intake::{IntakePolicy, LikelyDuplicate, distance_m};
 use crate::metrics::Metrics;
@@ -9,7 +10,6 @@ use crate::reference::{Reference, ReferenceCache};
 use crate::router::{likely_loads, routing_commands};
 use crate::routing::{assign_command, assignment, complete};
 use chrono::{DateTime, Utc};
-use gridflow_calendar::CalendarSet;
 use gridflow_domain::audit::Transition;
 use gridflow_domain::ports::{
     CaseCommit, IdempotentResponse, InboxMark, LiveCase, LiveState, Store, StoreError, TimerChanges, Timers,
@@ -92,7 +92,7 @@ pub struct CaseService {
     pub timers: Arc<dyn Timers>,
     pub live: Arc<dyn LiveState>,
     pub reference: ReferenceCache,
-    pub calendars: Arc<CalendarSet>,
+    pub calendars: CalendarCache,
     pub intake: IntakePolicy,
     pub metrics: Metrics,
     /// Woken after each commit so the relay publishes without waiting for its next poll.

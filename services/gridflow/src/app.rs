@@ -8,6 +8,7 @@ use anyhow::Context;
 use gridflow_api::{AppState, AuthConfig, HttpMetrics};
 use gridflow_bus::{AmqpBus, AmqpConfig, MemoryBus};
 use gridflow_domain::ports::{Bus, LiveState, Store, Timers};
+use gridflow_engine::calendars::{self, CalendarCache};
 use gridflow_engine::relay::Relay;
 use gridflow_engine::{CaseService, Metrics, ReferenceCache, healer, projector, reference, router, timers, topology};
 use gridflow_live::{MemoryLive, RedisConfig, RedisLive};
@@ -77,16 +78,13 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
     let live = open_live(&cfg).await?;
     let metrics = Metrics::new().context("registering metrics")?;
     let http_metrics = HttpMetrics::register(&metrics.registry).context("registering HTTP metrics")?;
-    let calendars = Arc::new(
-        gridflow_calendar::CalendarSet::new(gridflow_calendar::try_builtin().context("loading calendars")?)
-            .context("loading calendars")?,
-    );
+    let calendars = CalendarCache::load(timer_store.as_ref()).await.context("loading calendars")?;
     let service = CaseService {
         reference: ReferenceCache::load(store.as_ref()).await.context("loading reference data")?,
-        calendars: Arc::clone(&calendars),
+        calendars: calendars.clone(),
         intake: cfg.intake,
         store: Arc::clone(&store),
-        timers: timer_store,
+        timers: Arc::clone(&timer_store),
         live,
         metrics: metrics.clone(),
         relay_wake: Arc::new(Notify::new()),
@@ -116,6 +114,7 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
             format!("{}-timers-{}", cfg.namespace, uuid::Uuid::new_v4()),
             workers.clone(),
         )),
+        tokio::spawn(calendars::watch(calendars, timer_store, Duration::from_secs(5), workers.clone())),
         tokio::spawn(reference::watch(
             service.reference.clone(),
             Arc::clone(&store),
@@ -127,7 +126,6 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
     let state = web::Data::new(AppState {
         service,
         auth: AuthConfig { jwt_secret: cfg.jwt_secret.clone(), token_ttl_seconds: cfg.token_ttl_seconds },
-        calendars: calendars.as_ref().clone(),
     });
     let server = HttpServer::new(move || {
         let m = http_metrics.clone();

@@ -34,6 +34,11 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+    /// Business calendars: export one, or import one (e.g. with next year's holidays)
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCmd,
+    },
     /// Import reference data (all or nothing): grids FILE.geojson, catalogue FILE, directory FILE,
     /// rules FILE. A catalogue or rules CSV adds one version (give --version and --effective-from).
     Import {
@@ -71,6 +76,14 @@ enum ApikeyCmd {
         #[arg(long = "scope")]
         scopes: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum CalendarCmd {
+    /// Validate a calendar JSON file and store it as the next revision of its code
+    Import { file: std::path::PathBuf },
+    /// Print a calendar in force as JSON (edit it, then import it)
+    Export { code: String },
 }
 
 #[derive(Subcommand)]
@@ -153,6 +166,8 @@ async fn main() -> ExitCode {
             cli::apikey_create(&cfg, &name, &roles, &scopes).await
         }
         Cmd::Audit { command: AuditCmd::Verify { case } } => cli::audit_verify(&cfg, &case).await,
+        Cmd::Calendar { command: CalendarCmd::Import { file } } => cli::calendar_import(&cfg, &file).await,
+        Cmd::Calendar { command: CalendarCmd::Export { code } } => cli::calendar_export(&cfg, &code).await,
         Cmd::Import { kind, file, version, effective_from } => {
             cli::import(&cfg, &kind, &file, version, effective_from).await
         }

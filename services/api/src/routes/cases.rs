@@ -116,7 +116,8 @@ pub async fn read(
         return Err(ApiError::new(Code::OutOfScope, "this case is outside your scope"));
     }
     let timeline = state.service.store.transitions(id).await?;
-    let cal = state.calendars.get(gridflow_engine::service::DEFAULT_CALENDAR);
+    let calendars = state.service.calendars.get();
+    let cal = calendars.get(gridflow_engine::service::DEFAULT_CALENDAR);
     Ok(HttpResponse::Ok().json(CaseView::of(&case, Some(&timeline)).with_lights(cal, chrono::Utc::now())))
 }
 
