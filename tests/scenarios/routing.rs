@@ -168,6 +168,20 @@ pub async fn routing_precedence(app: &TestApp) {
     let back = app.must_act(&lead, &id, json!({ "action": "approve_return" })).await;
     assert_eq!((back["status"].as_str(), back["department"].as_str()), (Some("dispatched"), Some("district-110101")));
     assert_eq!(back["routing"]["basis"], "district_fallback");
+    // The district returns it too: nobody is left, so it waits in triage for a dispatcher.
+    let district = app.login("district").await;
+    app.must_act(&district, &id, json!({ "action": "request_return", "reason": "not ours either" })).await;
+    let triaged = app.must_act(&lead, &id, json!({ "action": "approve_return" })).await;
+    assert_eq!((triaged["status"].as_str(), triaged["department"].as_str()), (Some("registered"), None));
+    assert_eq!(triaged["routing"]["basis"], "triage");
+    assert_eq!(triaged["routing"]["detail"], "no_territorial_unit");
+    assert_eq!(triaged["returned_by"], json!(["street-110101001", "district-110101"]));
+    poll_get(app, "/api/v1/queues/triage", &dispatcher, DISPATCH_WITHIN, |q| {
+        q["cases"].as_array().unwrap().iter().any(|c| c["id"] == id.as_str())
+    })
+    .await;
+    let done = app.must_act(&dispatcher, &id, json!({ "action": "dispatch", "department": "dept-enforcement" })).await;
+    assert_eq!(done["department"], "dept-enforcement", "a dispatcher decides by hand");
 }
 
 /// Facilities route to their registered owner first; a point on a shared border resolves to

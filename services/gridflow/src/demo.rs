@@ -55,7 +55,8 @@ pub fn users() -> Vec<(&'static str, &'static str, Vec<Role>, Vec<&'static str>)
         ("sanitation", "sanitation-demo", unit.clone(), vec!["unit:dept-sanitation"]),
         ("enforcement", "enforcement-demo", unit.clone(), vec!["unit:dept-enforcement"]),
         ("municipal", "municipal-demo", unit.clone(), vec!["unit:dept-municipal"]),
-        ("street1", "street1-demo", unit, vec!["unit:street-110101001"]),
+        ("street1", "street1-demo", unit.clone(), vec!["unit:street-110101001"]),
+        ("district", "district-demo", unit, vec!["unit:district-110101"]),
         ("admin", "admin-demo", vec![Admin], vec![]),
     ]
 }
