@@ -68,7 +68,7 @@ fn record(row: ClockRow, stage: Stage) -> ClockRecord {
         started_at: row.clock.started_at,
         due_at: row.clock.due_at,
         stopped_at: row.clock.stopped_at,
-        late_seconds: row.clock.result.filter(|r| !r.on_time && r.late_seconds > 0).map(|r| r.late_seconds),
+        late_seconds: row.clock.result.filter(|r| !r.on_time).map(|r| r.late_seconds),
         extensions: row.extension_count,
         reworks: row.rework_count,
         suspended: row.suspended,
