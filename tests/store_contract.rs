@@ -5,6 +5,8 @@
 //! Test names are `<case>::sqlite` and `<case>::postgres`; filter with `-- sqlite` or `-- postgres`.
 #![allow(clippy::unwrap_used)]
 
+#[path = "store_contract/clocks.rs"]
+mod clocks;
 #[path = "store_contract/commit_timers.rs"]
 mod commit_timers;
 mod common;
@@ -13,6 +15,7 @@ mod fixtures;
 #[path = "store_contract/queries.rs"]
 mod queries;
 
+use clocks::clock_rows_of_a_window;
 use commit_timers::timers_commit_with_the_case;
 use fixtures::*;
 use gridflow_domain::audit::{GENESIS, Transition, canonical, chain_hash, verify_chain};
@@ -76,6 +79,7 @@ contract!(
     users_and_api_keys,
     reference_data,
     nearby_and_handler_loads,
+    clock_rows_of_a_window,
 );
 
 async fn create_and_read_back(s: &SeaStore) {

@@ -15,7 +15,7 @@ const CATEGORY: &str = "event:0505";
 
 /// Adds a catalogue version, effective today (Beijing time), in which `CATEGORY` must be handled
 /// within 1 natural minute.
-async fn one_minute_handling(app: &TestApp) {
+pub(super) async fn one_minute_handling(app: &TestApp) {
     let admin = app.login("admin").await;
     let (status, versions) = app.get("/api/v1/reference/catalogue", &admin).await;
     assert_eq!(status, StatusCode::OK, "{versions}");

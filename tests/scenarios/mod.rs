@@ -9,6 +9,7 @@ mod guarantees;
 mod input;
 mod lifecycle;
 mod listing;
+mod metrics;
 mod paths;
 mod routing;
 mod support;
@@ -20,6 +21,7 @@ pub use guarantees::*;
 pub use input::*;
 pub use lifecycle::*;
 pub use listing::*;
+pub use metrics::*;
 pub use paths::*;
 pub use routing::*;
 
@@ -62,6 +64,7 @@ macro_rules! all_scenarios {
             facility_and_border_routing,
             bad_imports_change_nothing,
             sla_clocks_and_timers,
+            sla_metrics_report,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);
     };

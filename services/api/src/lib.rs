@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::cases::list)
         .service(routes::cases::read)
         .service(routes::cases::act)
+        .service(routes::metrics::sla)
         .service(routes::calendars::list)
         .service(routes::calendars::due)
         .service(routes::calendars::export)

@@ -107,6 +107,13 @@ pub fn document() -> Value {
                 "summary": "Live queue of a department (or `triage`), soonest due first",
                 "parameters": [{ "name": "department", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": errors(json!({ "200": { "description": "Live cases" } })) } },
+            "/api/v1/metrics/sla": { "get": {
+                "summary": "SLA metrics per unit, street, grid or category from the recorded stage clocks (supervisor, leader, section head, shift lead, dispatcher; scoped to the caller's area)",
+                "parameters": [q("by", json!({ "type": "string", "enum": ["unit", "street", "grid", "category"], "default": "unit" })),
+                    q("from", json!({ "type": "string", "format": "date-time", "description": "default: `to` − 30 days" })),
+                    q("to", json!({ "type": "string", "format": "date-time", "description": "default: now" })),
+                    q("stage", json!({ "type": "string", "enum": ["sign", "handle", "verify"], "default": "handle" }))],
+                "responses": errors(json!({ "200": ok("Figures per group", "SlaReport") })) } },
             "/healthz": { "get": { "summary": "Liveness", "security": [], "responses": { "200": { "description": "Alive" } } } },
             "/readyz": { "get": { "summary": "Readiness: fails while the store is unreachable", "security": [],
                                   "responses": { "200": { "description": "Ready" }, "503": error_ref() } } },
@@ -171,6 +178,18 @@ pub fn document() -> Value {
                     "seq": { "type": "integer" }, "type": { "type": "string" }, "from": { "type": "string", "nullable": true },
                     "to": { "type": "string" }, "actor": { "type": "string" }, "at": { "type": "string", "format": "date-time" },
                     "event": { "type": "object" } } },
+                "SlaReport": { "type": "object", "required": ["by", "stage", "from", "to", "truncated", "rows"], "properties": {
+                    "by": { "type": "string", "enum": ["unit", "street", "grid", "category"] }, "stage": { "type": "string" },
+                    "from": { "type": "string", "format": "date-time" }, "to": { "type": "string", "format": "date-time" },
+                    "truncated": { "type": "boolean", "description": "the scan stopped at its bound; newest cases missing" },
+                    "rows": { "type": "array", "items": { "$ref": "#/components/schemas/SlaSummary" } } } },
+                "SlaSummary": { "type": "object", "required": ["key", "due", "deferred", "closed", "on_time", "overdue_open"], "properties": {
+                    "key": { "type": "string" }, "due": { "type": "integer" }, "deferred": { "type": "integer" },
+                    "closed": { "type": "integer" }, "on_time": { "type": "integer" }, "overdue_open": { "type": "integer" },
+                    "extended": { "type": "integer" }, "reworked": { "type": "integer" },
+                    "breach_seconds": { "type": "integer" }, "breach_minutes": { "type": "integer" },
+                    "on_time_rate": { "type": "number", "nullable": true }, "closure_rate": { "type": "number", "nullable": true },
+                    "extension_rate": { "type": "number", "nullable": true }, "rework_rate": { "type": "number", "nullable": true } } },
                 "CasePage": { "type": "object", "properties": {
                     "cases": { "type": "array", "items": { "$ref": "#/components/schemas/Case" } },
                     "next_cursor": { "type": "string", "nullable": true } } }

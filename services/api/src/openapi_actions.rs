@@ -81,7 +81,7 @@ pub fn action_schema() -> Value {
 }
 
 /// Every route and its methods, for 405 responses.
-const ROUTES: [(&str, &[&str]); 21] = [
+const ROUTES: [(&str, &[&str]); 22] = [
     ("/", &["GET"]),
     ("/favicon.ico", &["GET"]),
     ("/healthz", &["GET"]),
@@ -103,6 +103,7 @@ const ROUTES: [(&str, &[&str]); 21] = [
     ("/api/v1/reference/{kind}", &["GET", "PUT"]),
     ("/api/v1/reference/{kind}/versions", &["POST"]),
     ("/api/v1/routing/explain", &["POST"]),
+    ("/api/v1/metrics/sla", &["GET"]),
 ];
 
 /// The methods served at `path`; empty when no route has that path.

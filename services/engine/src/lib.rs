@@ -16,6 +16,7 @@ pub mod relay;
 pub mod router;
 pub mod routing;
 pub mod service;
+pub mod sla_metrics;
 pub mod timers;
 
 pub use metrics::Metrics;

@@ -1,6 +1,6 @@
 //! Prometheus series owned by the engine. The API registers its HTTP series in the same registry.
 
-use prometheus::{Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{Gauge, GaugeVec, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -21,6 +21,10 @@ pub struct Metrics {
     pub sla_thresholds: IntCounterVec,
     /// Automatic urges issued on a breach.
     pub sla_breach_urges: IntCounter,
+    /// Per unit over the last 30 days of handle clocks, refreshed by `sla_metrics::run`.
+    pub sla_on_time_rate: GaugeVec,
+    pub sla_overdue_open: GaugeVec,
+    pub sla_breach_minutes: GaugeVec,
 }
 
 impl Metrics {
@@ -62,6 +66,16 @@ impl Metrics {
             &["clock", "percent"],
         )?;
         let sla_breach_urges = IntCounter::new("sla_breach_urges_total", "Urges issued automatically on a breach")?;
+        let per_unit = |name: &str, help: &str| GaugeVec::new(Opts::new(name, help), &["unit"]);
+        let sla_on_time_rate =
+            per_unit("sla_on_time_rate", "On-time closure rate of handle clocks due in the last 30 days")?;
+        let sla_overdue_open =
+            per_unit("sla_overdue_open", "Handle clocks due in the last 30 days, past due and still open")?;
+        let sla_breach_minutes =
+            per_unit("sla_breach_minutes", "Recorded lateness of handle clocks closed late, last 30 days")?;
+        registry.register(Box::new(sla_on_time_rate.clone()))?;
+        registry.register(Box::new(sla_overdue_open.clone()))?;
+        registry.register(Box::new(sla_breach_minutes.clone()))?;
         registry.register(Box::new(sla_firing_lateness.clone()))?;
         registry.register(Box::new(sla_overdue_unfired.clone()))?;
         registry.register(Box::new(sla_overdue_unfired_oldest.clone()))?;
@@ -90,6 +104,9 @@ impl Metrics {
             sla_overdue_unfired_oldest,
             sla_thresholds,
             sla_breach_urges,
+            sla_on_time_rate,
+            sla_overdue_open,
+            sla_breach_minutes,
         })
     }
 }

@@ -10,7 +10,9 @@ use gridflow_bus::{AmqpBus, AmqpConfig, MemoryBus};
 use gridflow_domain::ports::{Bus, LiveState, Store, Timers};
 use gridflow_engine::calendars::{self, CalendarCache};
 use gridflow_engine::relay::Relay;
-use gridflow_engine::{CaseService, Metrics, ReferenceCache, healer, projector, reference, router, timers, topology};
+use gridflow_engine::{
+    CaseService, Metrics, ReferenceCache, healer, projector, reference, router, sla_metrics, timers, topology,
+};
 use gridflow_live::{MemoryLive, RedisConfig, RedisLive};
 use gridflow_store::SeaStore;
 use std::net::TcpListener;
@@ -115,6 +117,7 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
             workers.clone(),
         )),
         tokio::spawn(calendars::watch(calendars, timer_store, Duration::from_secs(5), workers.clone())),
+        tokio::spawn(sla_metrics::run(service.clone(), Duration::from_secs(30), workers.clone())),
         tokio::spawn(reference::watch(
             service.reference.clone(),
             Arc::clone(&store),

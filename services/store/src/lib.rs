@@ -3,6 +3,7 @@
 //! Depends only on the domain and the migrations.
 
 mod cases;
+mod clocks;
 mod outbox;
 mod port;
 mod principals;

@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gridflow_domain::audit::{AuditRecord, Transition};
 use gridflow_domain::ports::{
-    CaseCommit, CaseFilter, IdempotentResponse, NearbyQuery, OutboxEntry, Principal, ReferenceDoc, Store, StoreError,
+    CaseCommit, CaseFilter, ClockQuery, ClockRow, IdempotentResponse, NearbyQuery, OutboxEntry, Principal,
+    ReferenceDoc, Store, StoreError,
 };
 use gridflow_domain::{Case, CaseState};
 use sea_orm::ConnectionTrait;
@@ -65,6 +66,9 @@ impl Store for SeaStore {
         limit: u64,
     ) -> Result<Vec<Case>, StoreError> {
         self.query_in_states(states, before.timestamp_millis(), limit).await
+    }
+    async fn clock_rows(&self, query: &ClockQuery) -> Result<Vec<ClockRow>, StoreError> {
+        self.query_clock_rows(query).await
     }
     async fn idempotent(&self, principal: &str, key: &str) -> Result<Option<IdempotentResponse>, StoreError> {
         self.idempotency(principal, key).await

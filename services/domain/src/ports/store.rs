@@ -2,6 +2,7 @@ use super::bus::Message;
 use super::timers::TimerSpec;
 use crate::audit::{AuditRecord, Transition};
 use crate::case::Case;
+use crate::clock::ClockView;
 use crate::role::{Role, Scope};
 use crate::state::CaseState;
 use async_trait::async_trait;
@@ -101,6 +102,31 @@ pub struct CaseFilter {
     pub limit: u64,
 }
 
+/// One case's recorded stage clock with what the SLA metrics group and count by: taken from the
+/// stored case as it is now, never estimated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockRow {
+    pub case_id: Uuid,
+    pub department: Option<String>,
+    pub grid: Option<String>,
+    pub category: String,
+    pub clock: ClockView,
+    pub extension_count: u32,
+    pub rework_count: u32,
+    /// The case is suspended 挂账/缓办 now.
+    pub suspended: bool,
+}
+
+/// Which clocks to read for the SLA metrics: one stage of the cases created in `[created_from,
+/// created_to)`, oldest first, scanning at most `limit` cases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockQuery {
+    pub stage: String,
+    pub created_from: DateTime<Utc>,
+    pub created_to: DateTime<Utc>,
+    pub limit: u64,
+}
+
 /// Outbox rows claimed by one relay replica for a lease.
 #[derive(Debug, Clone)]
 pub struct OutboxEntry {
@@ -161,6 +187,10 @@ pub trait Store: Send + Sync {
         before: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<Case>, StoreError>;
+
+    /// The `query.stage` clock of each case created in the query's window that has one (cases
+    /// without that clock are scanned but not returned), oldest case first.
+    async fn clock_rows(&self, query: &ClockQuery) -> Result<Vec<ClockRow>, StoreError>;
 
     async fn idempotent(&self, principal: &str, key: &str) -> Result<Option<IdempotentResponse>, StoreError>;
     async fn inbox_has(&self, consumer: &str, message_id: &str) -> Result<bool, StoreError>;
