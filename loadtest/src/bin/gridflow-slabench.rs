@@ -258,7 +258,7 @@ async fn report_cases(
                     bail!("report {i}: {status} {v}");
                 }
                 ids.push(v["id"].as_str().context("id")?.to_string());
-                if (i + 1) % 1_000 == 0 {
+                if (i + 1).is_multiple_of(1_000) {
                     eprintln!(
                         "reported {}/{n} ({:.0}/s)",
                         i + 1,
