@@ -114,7 +114,22 @@ pub async fn extension_and_suspension(app: &TestApp) {
     let worker = app.login("worker").await;
     let unit = app.login("sanitation").await;
     let lead = app.login("lead").await;
-    let id = app.submit(&worker, "event:0505").await;
+    let head = app.login("head").await;
+    let leader = app.login("leader").await;
+    // Emergencies (limits in natural minutes) and hour-scale work get no extension at all.
+    let urgent = app.submit(&worker, "event:0505").await;
+    app.wait_status(&worker, &urgent, "dispatched", DISPATCH_WITHIN).await;
+    app.must_act(&unit, &urgent, json!({ "action": "sign" })).await;
+    let (status, body) =
+        app.act(&unit, &urgent, json!({ "action": "request_extension", "minutes": 60, "reason": "snow" })).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("extension_not_allowed")),
+        "{body}"
+    );
+
+    // A litter bin is repaired within a working day: a first, short extension is the shift lead's.
+    let id = app.submit(&worker, "facility:0302").await;
     let dispatched = app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
     let due0 = chrono::DateTime::parse_from_rfc3339(dispatched["due_at"].as_str().unwrap()).unwrap();
     app.must_act(&unit, &id, json!({ "action": "sign" })).await;
@@ -125,6 +140,7 @@ pub async fn extension_and_suspension(app: &TestApp) {
         .must_act(&unit, &id, json!({ "action": "request_extension", "minutes": 120, "reason": "needs a crane" }))
         .await;
     assert_eq!(pending["pending_extension"]["minutes"], 120);
+    assert_eq!(pending["pending_extension"]["approvers"], json!(["shift_lead"]));
     let (status, _) =
         app.act(&unit, &id, json!({ "action": "request_extension", "minutes": 60, "reason": "again" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "one pending extension at a time");
@@ -135,6 +151,22 @@ pub async fn extension_and_suspension(app: &TestApp) {
     assert!(due1 - due0 >= chrono::Duration::minutes(119), "due moved by the extension: {due0} → {due1}");
     assert_eq!(approved["extension_count"], 1);
     assert!(approved["pending_extension"].is_null());
+
+    // A second extension needs the section head, then the leader, in that order.
+    let second = app
+        .must_act(&unit, &id, json!({ "action": "request_extension", "minutes": 240, "reason": "crane booked" }))
+        .await;
+    assert_eq!(second["pending_extension"]["approvers"], json!(["section_head", "leader"]));
+    let (status, body) = app.act(&lead, &id, json!({ "action": "approve_extension" })).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{body}");
+    let (status, _) = app.act(&leader, &id, json!({ "action": "approve_extension" })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the leader signs after the section head");
+    let endorsed = app.must_act(&head, &id, json!({ "action": "approve_extension", "note": "section agrees" })).await;
+    assert_eq!(endorsed["pending_extension"]["endorsed"], json!(["section_head"]));
+    assert_eq!(endorsed["due_at"], approved["due_at"], "an endorsement alone moves nothing");
+    let granted = app.must_act(&leader, &id, json!({ "action": "approve_extension", "note": "granted" })).await;
+    assert_eq!(granted["extension_count"], 2);
+    let due1 = chrono::DateTime::parse_from_rfc3339(granted["due_at"].as_str().unwrap()).unwrap();
 
     let suspended =
         app.must_act(&lead, &id, json!({ "action": "suspend", "reason": "winter: asphalt cannot be laid" })).await;

@@ -33,6 +33,7 @@ pub enum Code {
     UnknownDepartment,
     UnknownHandler,
     UnknownFacility,
+    ExtensionNotAllowed,
     InvalidReference,
     ReferenceConflict,
     OutsideServiceArea,
@@ -66,6 +67,7 @@ impl Code {
             UnknownCategory => ("unknown_category", StatusCode::UNPROCESSABLE_ENTITY),
             UnknownDepartment => ("unknown_department", StatusCode::UNPROCESSABLE_ENTITY),
             UnknownHandler => ("unknown_handler", StatusCode::UNPROCESSABLE_ENTITY),
+            ExtensionNotAllowed => ("extension_not_allowed", StatusCode::UNPROCESSABLE_ENTITY),
             UnknownFacility => ("unknown_facility", StatusCode::UNPROCESSABLE_ENTITY),
             InvalidReference => ("invalid_reference", StatusCode::UNPROCESSABLE_ENTITY),
             ReferenceConflict => ("reference_conflict", StatusCode::CONFLICT),
@@ -76,7 +78,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 28] = [
         Code::MalformedJson,
         Code::InvalidRequest,
         Code::InvalidQuery,
@@ -98,6 +100,7 @@ impl Code {
         Code::UnknownDepartment,
         Code::UnknownHandler,
         Code::UnknownFacility,
+        Code::ExtensionNotAllowed,
         Code::InvalidReference,
         Code::ReferenceConflict,
         Code::OutsideServiceArea,
@@ -191,6 +194,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::UnknownCategory(_) => ApiError::new(Code::UnknownCategory, msg),
             ServiceError::UnknownDepartment(_) => ApiError::new(Code::UnknownDepartment, msg),
             ServiceError::UnknownHandler { .. } => ApiError::new(Code::UnknownHandler, msg),
+            ServiceError::ExtensionNotAllowed(_) => ApiError::new(Code::ExtensionNotAllowed, msg),
             ServiceError::OutsideServiceArea { .. } => ApiError::new(Code::OutsideServiceArea, msg),
             ServiceError::IdempotencyMismatch => ApiError::new(Code::IdempotencyKeyReused, msg),
         }

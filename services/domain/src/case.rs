@@ -38,6 +38,19 @@ pub struct NewReport {
 pub struct PendingExtension {
     pub minutes: i64,
     pub reason: String,
+    /// Approval tiers in order (empty: any one approver decides).
+    #[serde(default)]
+    pub approvers: Vec<crate::role::Role>,
+    /// Tiers that have signed so far.
+    #[serde(default)]
+    pub endorsed: Vec<crate::role::Role>,
+}
+
+impl PendingExtension {
+    /// The tier whose approval is needed next, if tiers apply.
+    pub fn next_approver(&self) -> Option<crate::role::Role> {
+        self.approvers.get(self.endorsed.len()).copied()
+    }
 }
 
 /// The case aggregate. `version` counts applied events, so the n-th event has sequence number n.
@@ -218,8 +231,18 @@ impl Case {
             Event::ReturnDenied { .. } => {
                 self.state = self.resume_to.take().unwrap_or(CaseState::Dispatched);
             }
-            Event::ExtensionRequested { minutes, reason } => {
-                self.pending_extension = Some(PendingExtension { minutes: *minutes, reason: reason.clone() });
+            Event::ExtensionRequested { minutes, reason, approvers } => {
+                self.pending_extension = Some(PendingExtension {
+                    minutes: *minutes,
+                    reason: reason.clone(),
+                    approvers: approvers.clone(),
+                    endorsed: vec![],
+                });
+            }
+            Event::ExtensionEndorsed { role, .. } => {
+                if let Some(p) = self.pending_extension.as_mut() {
+                    p.endorsed.push(*role);
+                }
             }
             Event::ExtensionApproved { due_at, .. } => {
                 self.due_at = Some(*due_at);

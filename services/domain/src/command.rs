@@ -68,6 +68,10 @@ pub enum Command {
     RequestExtension {
         minutes: i64,
         reason: String,
+        /// Who must approve, in order (DOMAIN.md §3, 延期 tiers). The wire form leaves it out: the
+        /// service fills it in from the category's extension policy before the domain decides.
+        #[serde(skip)]
+        approvers: Option<Vec<crate::role::Role>>,
     },
     ApproveExtension {
         #[serde(default)]

@@ -1,5 +1,6 @@
 use crate::case::Urgency;
 use crate::command::RejectReason;
+use crate::role::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -92,6 +93,14 @@ pub enum Event {
     ExtensionRequested {
         minutes: i64,
         reason: String,
+        /// The approval tiers, in order; empty means any one approver decides.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        approvers: Vec<Role>,
+    },
+    /// One tier of a multi-level extension approval signed; the next tier decides next.
+    ExtensionEndorsed {
+        role: Role,
+        note: String,
     },
     ExtensionApproved {
         due_at: DateTime<Utc>,
@@ -199,6 +208,7 @@ impl Event {
             Event::ReturnApproved { .. } => "return_approved",
             Event::ReturnDenied { .. } => "return_denied",
             Event::ExtensionRequested { .. } => "extension_requested",
+            Event::ExtensionEndorsed { .. } => "extension_endorsed",
             Event::ExtensionApproved { .. } => "extension_approved",
             Event::ExtensionDenied { .. } => "extension_denied",
             Event::Suspended { .. } => "suspended",

@@ -1,6 +1,6 @@
 //! The one transition function: (case, command, actor) → events or a typed refusal.
 
-use crate::case::{Case, NewReport};
+use crate::case::{Case, NewReport, PendingExtension};
 use crate::command::Command;
 use crate::error::DomainError;
 use crate::event::Event;
@@ -166,6 +166,13 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, ctx: Ctx) -> Result<Vec
     if !states_for(cmd).contains(&case.state) || !pending_ok {
         return Err(DomainError::InvalidTransition { state: case.state, action });
     }
+    // Tiered extensions: only the tier whose turn it is may approve (denying stays open to all).
+    if let (Command::ApproveExtension { .. }, Some(next)) =
+        (cmd, case.pending_extension.as_ref().and_then(PendingExtension::next_approver))
+        && !actor.roles.contains(&next)
+    {
+        return Err(DomainError::Forbidden { action });
+    }
     let grid = case.grid.as_deref();
     let dept = case.department.as_deref();
     if !roles.iter().any(|r| actor.role_applies(*r, grid, dept)) {
@@ -219,11 +226,20 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
             note: text("note", note, false)?,
         }],
         Command::DenyReturn { note } => vec![Event::ReturnDenied { note: text("note", note, false)? }],
-        Command::RequestExtension { minutes, reason } => {
+        Command::RequestExtension { minutes, reason, approvers } => {
             if !(1..=MAX_EXTENSION_MINUTES).contains(minutes) {
                 return Err(DomainError::Invalid(format!("`minutes` must be between 1 and {MAX_EXTENSION_MINUTES}")));
             }
-            vec![Event::ExtensionRequested { minutes: *minutes, reason: text("reason", reason, true)? }]
+            let approvers = approvers.clone().unwrap_or_default();
+            vec![Event::ExtensionRequested { minutes: *minutes, reason: text("reason", reason, true)?, approvers }]
+        }
+        Command::ApproveExtension { note }
+            if case.pending_extension.as_ref().is_some_and(|p| p.endorsed.len() + 1 < p.approvers.len()) =>
+        {
+            // A lower tier signs; the extension waits for the next one.
+            let role =
+                case.pending_extension.as_ref().and_then(PendingExtension::next_approver).unwrap_or(Role::ShiftLead);
+            vec![Event::ExtensionEndorsed { role, note: text("note", note, false)? }]
         }
         Command::ApproveExtension { note } => {
             let minutes = case.pending_extension.as_ref().map_or(0, |p| p.minutes);

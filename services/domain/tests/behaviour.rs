@@ -75,7 +75,7 @@ fn approve_extension_extends_from_the_later_of_due_and_now() {
     let mut r = dispatched_run();
     r.at(11, Sign);
     let due = r.case.due_at.unwrap();
-    r.at(12, RequestExtension { minutes: 90, reason: s("parts") });
+    r.at(12, RequestExtension { minutes: 90, reason: s("parts"), approvers: None });
     assert_eq!(r.case.pending_extension.as_ref().map(|p| p.minutes), Some(90));
     assert_eq!(r.case.due_at, Some(due), "requesting alone does not move the deadline");
     let ev = r.at(13, ApproveExtension { note: s("ok") });
@@ -85,14 +85,14 @@ fn approve_extension_extends_from_the_later_of_due_and_now() {
 
     // Already overdue: extend from now.
     let late = due + Duration::hours(3);
-    r.at_time(late, RequestExtension { minutes: 30, reason: s("more parts") });
+    r.at_time(late, RequestExtension { minutes: 30, reason: s("more parts"), approvers: None });
     r.at_time(late, ApproveExtension { note: String::new() });
     assert_eq!(r.case.due_at, Some(late + mins(30)));
     assert_eq!(r.case.extension_count, 2);
 
     // Denied: nothing moves except the pending request.
     let due = r.case.due_at.unwrap();
-    r.at_time(late, RequestExtension { minutes: 30, reason: s("again") });
+    r.at_time(late, RequestExtension { minutes: 30, reason: s("again"), approvers: None });
     r.at_time(late, DenyExtension { note: s("no") });
     assert_eq!((r.case.due_at, r.case.extension_count), (Some(due), 2));
     assert_eq!(r.case.pending_extension, None);

@@ -32,7 +32,7 @@ fn commands() -> Vec<(&'static str, &'static str, Command)> {
         ("request_return", "request_return", RequestReturn { reason: "not ours".into() }),
         ("approve_return", "approve_return", ApproveReturn { note: String::new() }),
         ("deny_return", "deny_return", DenyReturn { note: "it is yours".into() }),
-        ("request_extension", "request_extension", RequestExtension { minutes: 120, reason: "parts".into() }),
+        ("request_extension", "request_extension", RequestExtension { minutes: 120, reason: "parts".into(), approvers: None }),
         ("approve_extension", "approve_extension", ApproveExtension { note: String::new() }),
         ("deny_extension", "deny_extension", DenyExtension { note: String::new() }),
         ("suspend", "suspend", Suspend { reason: "storm".into() }),
@@ -283,7 +283,7 @@ fn every_state_command_pair_matches_the_table() {
 #[test]
 fn request_extension_is_refused_while_one_is_pending() {
     let actor = super_actor();
-    let cmd = Command::RequestExtension { minutes: 30, reason: "more parts".into() };
+    let cmd = Command::RequestExtension { minutes: 30, reason: "more parts".into(), approvers: None };
     for state in [Signed, InProgress, Rework] {
         let mut case = case_in(state);
         case.pending_extension = pending(90);
@@ -345,11 +345,11 @@ fn request_extension_minutes_are_bounded() {
     let actor = super_actor();
     let case = case_in(Signed);
     for bad in [0, -5, 60 * 24 * 90 + 1] {
-        let cmd = Command::RequestExtension { minutes: bad, reason: "x".into() };
+        let cmd = Command::RequestExtension { minutes: bad, reason: "x".into(), approvers: None };
         assert!(matches!(decide(&case, &cmd, &actor, ctx()), Err(DomainError::Invalid(_))), "{bad} minutes");
     }
     for ok in [1, 60 * 24 * 90] {
-        let cmd = Command::RequestExtension { minutes: ok, reason: "x".into() };
+        let cmd = Command::RequestExtension { minutes: ok, reason: "x".into(), approvers: None };
         assert!(decide(&case, &cmd, &actor, ctx()).is_ok(), "{ok} minutes");
     }
 }

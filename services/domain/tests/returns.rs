@@ -28,7 +28,7 @@ fn approve_return_hands_the_case_back_to_the_centre() {
     r.at(20, Dispatch { department: s(OTHER_DEPT) });
     r.actor = actor("u", &ALL_ROLES, &["unit:roads"]);
     r.at(21, Sign);
-    r.at(22, RequestExtension { minutes: 10, reason: s("x") });
+    r.at(22, RequestExtension { minutes: 10, reason: s("x"), approvers: None });
     r.at(23, RequestReturn { reason: s("not ours either") });
     r.at(24, ApproveReturn { note: String::new() });
     assert_eq!(r.case.returned_by, [DEPT, OTHER_DEPT]);
@@ -61,7 +61,7 @@ fn redispatch_moves_the_case_and_refuses_the_same_department() {
     let got = decide(&r.case, &same, &r.actor, ctx_at(t0() + mins(30)));
     assert!(matches!(got, Err(DomainError::Invalid(_))), "{got:?}");
     r.at(11, Sign);
-    r.at(12, RequestExtension { minutes: 5, reason: s("x") });
+    r.at(12, RequestExtension { minutes: 5, reason: s("x"), approvers: None });
     let ev = r.at(30, Redispatch { department: s(OTHER_DEPT), reason: s("roads") });
     let due = t0() + mins(30) + Duration::hours(HANDLE_LIMIT_HOURS);
     let (from, to, reason) = (s(DEPT), s(OTHER_DEPT), s("roads"));
@@ -86,7 +86,7 @@ fn reopen_clears_the_assignment_and_replay_matches_a_long_history() {
     let mut r = dispatched_run();
     r.at(11, Sign);
     r.at(12, Start);
-    r.at(13, RequestExtension { minutes: 60, reason: s("parts") });
+    r.at(13, RequestExtension { minutes: 60, reason: s("parts"), approvers: None });
     r.at(14, Suspend { reason: s("storm") });
     r.at(74, Resume);
     r.at(75, ApproveExtension { note: String::new() });

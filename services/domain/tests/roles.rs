@@ -24,7 +24,7 @@ fn policy() -> Vec<(Command, CaseState, &'static [Role])> {
         (Start, Signed, &[UnitDispatcher, UnitHandler]),
         (Feedback { note: "done".into() }, InProgress, &[UnitDispatcher, UnitHandler]),
         (RequestReturn { reason: "not ours".into() }, Signed, &[UnitDispatcher, UnitHandler]),
-        (RequestExtension { minutes: 60, reason: "parts".into() }, InProgress, &[UnitDispatcher, UnitHandler]),
+        (RequestExtension { minutes: 60, reason: "parts".into(), approvers: None }, InProgress, &[UnitDispatcher, UnitHandler]),
         (RequestVerification, FeedbackGiven, &[Dispatcher, System]),
         (Verify { passed: true, note: String::new() }, Verifying, &[GridWorker]),
         (Verify { passed: false, note: "no".into() }, FeedbackGiven, &[GridWorker]),

@@ -104,7 +104,8 @@ fn sign_feedback_suspend_resume_extension_rework() {
     assert_eq!(case.clocks[HANDLE].due_at, case.due_at.unwrap(), "same as the domain's resumed due");
     assert_eq!(case.clocks[HANDLE].generation, 3);
 
-    let (case, _) = step(&case, Command::RequestExtension { minutes: 30, reason: "parts".into() }, t0());
+    let (case, _) =
+        step(&case, Command::RequestExtension { minutes: 30, reason: "parts".into(), approvers: None }, t0());
     let (case, events) = step(&case, Command::ApproveExtension { note: String::new() }, t0() + Duration::minutes(25));
     assert_eq!(kinds(&events), ["clock_extended"]);
     assert_eq!(case.clocks[HANDLE].due_at, t0() + Duration::minutes(100));

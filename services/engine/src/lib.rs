@@ -3,6 +3,7 @@
 //! healer). Depends on the domain and its ports only, never on an adapter.
 
 pub mod admin;
+pub mod approvals;
 pub mod calendars;
 pub mod clocks;
 pub mod consumer;

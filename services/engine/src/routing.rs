@@ -210,6 +210,11 @@ pub(crate) fn complete(
                 .is_some_and(|u| u.handlers.iter().any(|x| &x.id == h));
             if known { Ok(cmd.clone()) } else { Err(ServiceError::UnknownHandler { unit, handler: h.clone() }) }
         }
+        Command::RequestExtension { minutes, reason, .. } => Ok(Command::RequestExtension {
+            minutes: *minutes,
+            reason: reason.clone(),
+            approvers: Some(crate::approvals::approvers_for(reference, case, *minutes, now)?),
+        }),
         other => Ok(other.clone()),
     }
 }

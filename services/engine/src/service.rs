@@ -39,6 +39,8 @@ pub enum ServiceError {
     UnknownCategory(String),
     #[error("unknown department `{0}`; GET /api/v1/departments lists the units")]
     UnknownDepartment(String),
+    #[error("category `{0}` is handled within hours or around the clock: its deadline cannot be extended")]
+    ExtensionNotAllowed(String),
     #[error("unknown handler `{handler}` in unit `{unit}`")]
     UnknownHandler { unit: String, handler: String },
     #[error("the location ({lat}, {lon}) is outside every grid of the service area")]

@@ -89,7 +89,7 @@ pub fn case_in(state: CaseState) -> Case {
 }
 
 pub fn pending(minutes: i64) -> Option<PendingExtension> {
-    Some(PendingExtension { minutes, reason: "waiting for parts".into() })
+    Some(PendingExtension { minutes, reason: "waiting for parts".into(), approvers: vec![], endorsed: vec![] })
 }
 
 pub fn actor(id: &str, roles: &[Role], scopes: &[&str]) -> Actor {
