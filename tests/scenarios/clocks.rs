@@ -139,3 +139,49 @@ pub async fn sla_clocks_and_timers(app: &TestApp) {
     assert_eq!(idle_case["clocks"]["handle"]["light"], "red");
     assert!(idle_case["overdue"].as_bool().unwrap());
 }
+
+/// The handle clock across an approved extension, rework after a failed check, and a reopen:
+/// each leaves its event in the timeline and the clock's due follows the case's.
+pub async fn clocks_across_extension_rework_reopen(app: &TestApp) {
+    let worker = app.login("worker").await;
+    let unit = app.login("sanitation").await;
+    let lead = app.login("lead").await;
+    let dispatcher = app.login("dispatcher").await;
+    let id = super::support::submit_at(app, &worker, "facility:0302", super::support::G1).await;
+    app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
+    app.must_act(&unit, &id, json!({ "action": "sign" })).await;
+    let handle = |case: &Value| case["clocks"]["handle"].clone();
+
+    // Extension: the handle clock's due moves with the case's, in the same generation run.
+    app.must_act(&unit, &id, json!({ "action": "request_extension", "minutes": 90, "reason": "parts" })).await;
+    let extended = app.must_act(&lead, &id, json!({ "action": "approve_extension" })).await;
+    let case = app.case(&worker, &id).await;
+    let ext = of_stage(&case, "clock_extended", "handle");
+    assert_eq!(ext.len(), 1, "{case}");
+    assert_eq!(instant(&ext[0]["due_at"]), instant(&extended["due_at"]));
+    assert_eq!(instant(&handle(&case)["due_at"]), instant(&extended["due_at"]));
+
+    // Rework: feedback stops the handle clock; a failed check restarts it (a new generation).
+    app.must_act(&unit, &id, json!({ "action": "feedback", "note": "replaced" })).await;
+    let before = handle(&app.case(&worker, &id).await);
+    assert_eq!(before["state"], "stopped", "{before}");
+    app.must_act(&worker, &id, json!({ "action": "verify", "passed": false, "note": "still broken" })).await;
+    let case = app.case(&worker, &id).await;
+    let after = handle(&case);
+    assert_eq!(after["state"], "running", "{after}");
+    assert!(after["generation"].as_i64().unwrap() > before["generation"].as_i64().unwrap(), "{before} → {after}");
+    assert!(of_stage(&case, "clock_started", "handle").len() >= 2, "restarted on rework");
+
+    // Close, then reopen after a bad rating: every clock stops; dispatching again starts them anew.
+    app.must_act(&unit, &id, json!({ "action": "feedback", "note": "replaced again" })).await;
+    app.must_act(&worker, &id, json!({ "action": "verify", "passed": true })).await;
+    let reopened = app.must_act(&lead, &id, json!({ "action": "reopen", "reason": "citizen dissatisfied" })).await;
+    assert_eq!(reopened["status"], "reopened");
+    let case = app.case(&worker, &id).await;
+    assert!(case["clocks"].as_object().unwrap().values().all(|c| c["state"] == "stopped"), "{}", case["clocks"]);
+    let generation = handle(&case)["generation"].as_i64().unwrap();
+    app.must_act(&dispatcher, &id, json!({ "action": "dispatch", "department": "dept-sanitation" })).await;
+    let again = handle(&app.case(&worker, &id).await);
+    assert_eq!(again["state"], "running");
+    assert!(again["generation"].as_i64().unwrap() > generation);
+}

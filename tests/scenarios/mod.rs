@@ -64,6 +64,7 @@ macro_rules! all_scenarios {
             facility_and_border_routing,
             bad_imports_change_nothing,
             sla_clocks_and_timers,
+            clocks_across_extension_rework_reopen,
             sla_metrics_report,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);
