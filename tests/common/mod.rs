@@ -40,6 +40,8 @@ pub struct Backends {
     /// GRIDFLOW_DUPLICATE_RADIUS_M: 0 (off) unless a scenario is about duplicate detection, so
     /// scenarios may report several cases at one spot without them being held at intake.
     pub duplicate_radius_m: u32,
+    /// GRIDFLOW_WEBHOOK_URL: unset unless a test receives webhooks.
+    pub webhook_url: Option<String>,
 }
 
 fn unique() -> String {
@@ -57,6 +59,7 @@ pub fn embedded() -> Backends {
         redis_url: None,
         namespace: format!("t-{}", unique()),
         duplicate_radius_m: 0,
+        webhook_url: None,
     }
 }
 
@@ -87,6 +90,7 @@ pub async fn production() -> Backends {
         redis_url: Some(redis_url()),
         namespace: format!("t-{}", unique()),
         duplicate_radius_m: 0,
+        webhook_url: None,
     }
 }
 
@@ -143,6 +147,9 @@ impl Backends {
         }
         if let Some(u) = &self.redis_url {
             env.insert("GRIDFLOW_REDIS_URL".into(), u.clone());
+        }
+        if let Some(u) = &self.webhook_url {
+            env.insert("GRIDFLOW_WEBHOOK_URL".into(), u.clone());
         }
         env
     }

@@ -5,6 +5,7 @@
 mod admin;
 mod calendar;
 mod clocks;
+mod escalation;
 mod guarantees;
 mod input;
 mod lifecycle;
@@ -17,6 +18,7 @@ mod support;
 pub use admin::*;
 pub use calendar::*;
 pub use clocks::*;
+pub use escalation::*;
 pub use guarantees::*;
 pub use input::*;
 pub use lifecycle::*;
@@ -65,6 +67,7 @@ macro_rules! all_scenarios {
             bad_imports_change_nothing,
             sla_clocks_and_timers,
             clocks_across_extension_rework_reopen,
+            sla_escalation_chain,
             sla_metrics_report,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);

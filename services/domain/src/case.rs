@@ -268,6 +268,8 @@ impl Case {
             }
             Event::Escalated { level, .. } => self.escalation_level = *level,
             Event::Urged { count, .. } => self.urge_count = *count,
+            // A record of who was told; the case itself does not change.
+            Event::Notified { .. } => {}
             Event::Routed { note } => {
                 self.co_handlers = note.co_handlers.clone();
                 self.routing = Some(note.clone());

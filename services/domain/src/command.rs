@@ -125,6 +125,11 @@ pub enum Command {
     LinkDuplicate {
         case_id: Uuid,
     },
+    /// Records a notification sent by an escalation step (issued by the timer worker only).
+    Notify {
+        to: String,
+        reason: String,
+    },
     /// Records that a durable timer of a stage clock fired (issued by the timer worker only).
     /// A no-op unless the clock is running at `generation` and `percent` has not fired yet.
     FireThreshold {
@@ -169,6 +174,7 @@ impl Command {
             Command::Assign { .. } => "assign",
             Command::LinkDuplicate { .. } => "link_duplicate",
             Command::FireThreshold { .. } => "fire_threshold",
+            Command::Notify { .. } => "notify",
         }
     }
 }

@@ -130,6 +130,11 @@ pub enum Event {
         count: u32,
         note: String,
     },
+    /// An escalation step notified someone (the unit's dispatcher, a whistled department, ...).
+    Notified {
+        to: String,
+        reason: String,
+    },
     Routed {
         note: RoutingNote,
     },
@@ -217,6 +222,7 @@ impl Event {
             Event::Reopened { .. } => "reopened",
             Event::Escalated { .. } => "escalated",
             Event::Urged { .. } => "urged",
+            Event::Notified { .. } => "notified",
             Event::Routed { .. } => "routed",
             Event::Assigned { .. } => "assigned",
             Event::DuplicateLinked { .. } => "duplicate_linked",

@@ -43,7 +43,7 @@ pub fn roles_for(cmd: &Command) -> &'static [Role] {
         Command::Reroute { .. } => &[Dispatcher, ShiftLead],
         Command::Route { .. } => &[System],
         Command::Assign { .. } => &[UnitDispatcher, System],
-        Command::LinkDuplicate { .. } | Command::FireThreshold { .. } => &[System],
+        Command::LinkDuplicate { .. } | Command::FireThreshold { .. } | Command::Notify { .. } => &[System],
     }
 }
 
@@ -69,7 +69,7 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         Command::Reroute { .. } => &[Accepted, Registered, Reopened, Dispatched, Signed],
         Command::Route { .. } => &[Registered, Reopened, Dispatched, Signed],
         Command::Assign { .. } => &[Dispatched, Signed, InProgress, Rework],
-        Command::LinkDuplicate { .. } | Command::FireThreshold { .. } => &CaseState::ALL,
+        Command::LinkDuplicate { .. } | Command::FireThreshold { .. } | Command::Notify { .. } => &CaseState::ALL,
         Command::Reopen { .. } => &[Closed],
         Command::Escalate { .. } => &[
             Registered,
@@ -267,6 +267,9 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
         }],
         Command::Urge { note } => {
             vec![Event::Urged { count: case.urge_count + 1, note: text("note", note, false)? }]
+        }
+        Command::Notify { to, reason } => {
+            vec![Event::Notified { to: text("to", to, true)?, reason: text("reason", reason, true)? }]
         }
         Command::Route { note } => vec![Event::Routed { note: note.clone() }],
         Command::Reroute { reason, decision } => reroute(case, text("reason", reason, false)?, decision.as_ref(), due)?,

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod calendars;
 pub mod clocks;
 pub mod consumer;
+pub mod escalation;
 pub mod events;
 pub mod healer;
 pub mod intake;
@@ -18,7 +19,9 @@ pub mod router;
 pub mod routing;
 pub mod service;
 pub mod sla_metrics;
+pub mod system;
 pub mod timers;
+pub mod webhook;
 
 pub use metrics::Metrics;
 pub use reference::ReferenceCache;
@@ -42,5 +45,6 @@ pub fn topology() -> Vec<QueueSpec> {
             prefetch: 32,
         },
         QueueSpec { name: PROJECTOR_QUEUE.into(), bindings: vec!["case.#".into()], delivery_limit: 5, prefetch: 64 },
+        webhook::queue(),
     ]
 }

@@ -19,8 +19,10 @@ pub struct Metrics {
     pub sla_overdue_unfired_oldest: Gauge,
     /// Thresholds recorded, by clock and percent.
     pub sla_thresholds: IntCounterVec,
-    /// Automatic urges issued on a breach.
+    /// Automatic urges issued by escalation steps (at and after a breach).
     pub sla_breach_urges: IntCounter,
+    /// Webhook POSTs by outcome (`delivered`, `failed`, `skipped`).
+    pub webhook_deliveries: IntCounterVec,
     /// Per unit over the last 30 days of handle clocks, refreshed by `sla_metrics::run`.
     pub sla_on_time_rate: GaugeVec,
     pub sla_overdue_open: GaugeVec,
@@ -66,6 +68,11 @@ impl Metrics {
             &["clock", "percent"],
         )?;
         let sla_breach_urges = IntCounter::new("sla_breach_urges_total", "Urges issued automatically on a breach")?;
+        let webhook_deliveries = IntCounterVec::new(
+            Opts::new("webhook_deliveries_total", "Webhook deliveries by outcome (delivered, failed, skipped)"),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(webhook_deliveries.clone()))?;
         let per_unit = |name: &str, help: &str| GaugeVec::new(Opts::new(name, help), &["unit"]);
         let sla_on_time_rate =
             per_unit("sla_on_time_rate", "On-time closure rate of handle clocks due in the last 30 days")?;
@@ -104,6 +111,7 @@ impl Metrics {
             sla_overdue_unfired_oldest,
             sla_thresholds,
             sla_breach_urges,
+            webhook_deliveries,
             sla_on_time_rate,
             sla_overdue_open,
             sla_breach_minutes,

@@ -23,7 +23,7 @@ use uuid::Uuid;
 /// The calendar working-time limits are counted on until units get calendars of their own.
 pub const DEFAULT_CALENDAR: &str = "cn-default";
 /// Attempts when a concurrent writer moved the case between our read and our commit.
-const MAX_ATTEMPTS: usize = 5;
+pub(crate) const MAX_ATTEMPTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -116,7 +116,7 @@ pub fn live_view(case: &Case) -> LiveCase {
 
 /// The atomic write for a change: the case as it is now, its new transitions, one outgoing message
 /// per transition, and optionally the inbox mark and the response stored for idempotent replay.
-fn commit_for(
+pub(crate) fn commit_for(
     next: &Case,
     expected_version: i64,
     transitions: Vec<Transition>,
@@ -186,7 +186,7 @@ impl CaseService {
 
     /// Commits a change, then projects it. `Duplicate` from an idempotency race is resolved by
     /// replaying the winner's response.
-    async fn commit(&self, commit: CaseCommit) -> Result<(), StoreError> {
+    pub(crate) async fn commit(&self, commit: CaseCommit) -> Result<(), StoreError> {
         self.store.commit(&commit).await?;
         for t in &commit.transitions {
             self.metrics.transitions.with_label_values(&[t.event.kind()]).inc();
@@ -363,61 +363,5 @@ impl CaseService {
             }
             _ => vec![],
         }
-    }
-
-    /// Applies commands as Gridflow itself, in one commit, marking `inbox` as processed and timer
-    /// `fire` as fired in the same transaction (`AlreadyProcessed` if either was done before).
-    /// Returns `None` if `plan` decided there is nothing to do (the timer is then marked fired alone).
-    pub async fn act_as_system<F>(
-        &self,
-        id: Uuid,
-        inbox: Option<InboxMark>,
-        fire: Option<i64>,
-        plan: F,
-    ) -> Result<Option<Case>, ServiceError>
-    where
-        F: Fn(&Case) -> Vec<Command> + Send + Sync,
-    {
-        let actor = Actor::system("engine");
-        for _ in 0..MAX_ATTEMPTS {
-            let Some(case) = self.store.case(id).await? else { return Err(ServiceError::NotFound(id)) };
-            let commands = plan(&case);
-            if commands.is_empty() {
-                self.fire_alone(fire).await?;
-                return Ok(None);
-            }
-            let now = Utc::now();
-            let ctx = Ctx { now, handle_limit: self.handle_limit(&case, now) };
-            let mut working = case.clone();
-            let mut events = vec![];
-            for cmd in &commands {
-                let step = decide(&working, cmd, &actor, ctx)?;
-                (working, _) = apply_events(&working, &step, &actor, now);
-                events.extend(step);
-            }
-            if events.is_empty() && inbox.is_none() {
-                self.fire_alone(fire).await?;
-                return Ok(None);
-            }
-            let (next, transitions) = apply_events(&case, &events, &actor, now);
-            let (next, transitions, mut timers) = self.with_clocks(&case, next, transitions, now);
-            timers.fire = fire;
-            let mut commit = commit_for(&next, case.version, transitions, inbox.clone(), None);
-            commit.timers = timers;
-            match self.commit(commit).await {
-                Ok(()) => return Ok(Some(next)),
-                Err(StoreError::VersionConflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(ServiceError::Contended)
-    }
-
-    /// Marks a timer fired when it causes no change (stale generation, already reached).
-    async fn fire_alone(&self, fire: Option<i64>) -> Result<(), ServiceError> {
-        if let Some(id) = fire {
-            self.timers.mark_fired(id, "system:sla", Utc::now()).await?;
-        }
-        Ok(())
     }
 }

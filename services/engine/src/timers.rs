@@ -1,15 +1,17 @@
 //! The SLA timer worker: claims due timers with a lease and records each one on its case through
 //! [`CaseService::act_as_system`], firing the timer in the same transaction as the
-//! `threshold_reached` event (exactly once, whichever replica gets there first). A breach (100%)
-//! also urges the unit, as the first step of escalation.
+//! `threshold_reached` event (exactly once, whichever replica gets there first). Thresholds also
+//! arm the escalation steps they start, and escalation timers (`esc:<step>:<repetition>`) apply
+//! their step the same way (see [`crate::escalation`]).
 
+use crate::escalation::{self, chain_for};
 use crate::service::{CaseService, ServiceError};
+use crate::system::Planned;
 use chrono::Utc;
 use gridflow_domain::clock::threshold_pending;
-use gridflow_domain::lifecycle::states_for;
 use gridflow_domain::ports::{DueTimer, StoreError};
 use gridflow_domain::{Case, Command};
-use gridflow_sla::BREACH;
+use gridflow_sla::Action;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -59,45 +61,74 @@ pub async fn tick(service: &CaseService, owner: &str) -> usize {
     due.len()
 }
 
-/// What firing `timer` does to `case`: record the threshold if still pending and, on a breach of
-/// a case still with its unit, urge the unit.
-fn plan(case: &Case, timer: &DueTimer, percent: u16) -> Vec<Command> {
-    let Ok(generation) = u64::try_from(timer.generation) else { return vec![] };
+/// What firing threshold `timer` does to `case`: record the threshold if still pending, and arm
+/// the first runs of the escalation steps it starts, in the same commit.
+fn plan_threshold(case: &Case, timer: &DueTimer, percent: u16) -> Planned {
+    let Ok(generation) = u64::try_from(timer.generation) else { return Planned::default() };
     if !threshold_pending(&case.clocks, &timer.clock, percent, generation) {
-        return vec![];
+        return Planned::default();
     }
-    let mut commands =
-        vec![Command::FireThreshold { stage: timer.clock.clone(), percent, generation, due: Some(timer.due_at) }];
-    let urge = breach_urge(&timer.clock);
-    if percent == BREACH && states_for(&urge).contains(&case.state) {
-        commands.push(urge);
+    let chain = chain_for(&case.category, case.urgency);
+    Planned {
+        commands: vec![Command::FireThreshold {
+            stage: timer.clock.clone(),
+            percent,
+            generation,
+            due: Some(timer.due_at),
+        }],
+        arm: escalation::first_runs(&chain, case, &timer.clock, timer.generation, percent, timer.due_at),
     }
-    commands
 }
 
-fn breach_urge(clock: &str) -> Command {
-    Command::Urge { note: format!("the {clock} limit is reached: automatic urge") }
+/// What firing escalation run `(step, repetition)` does: its action and the arming of its next
+/// repetition, only while the clock still runs at the timer's generation.
+fn plan_step(case: &Case, timer: &DueTimer, step: usize, repetition: u32) -> Planned {
+    if !escalation::running_at(case, &timer.clock, timer.generation) {
+        return Planned::default();
+    }
+    let chain = chain_for(&case.category, case.urgency);
+    let Some(action) = chain.steps.get(step).map(|s| &s.action) else { return Planned::default() };
+    Planned {
+        commands: escalation::commands(action, case, &timer.clock, step, repetition),
+        arm: escalation::next_run(&chain, case, &timer.clock, timer.generation, (step, repetition), timer.due_at)
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn plan(case: &Case, timer: &DueTimer) -> Planned {
+    if let Ok(percent) = timer.kind.parse::<u16>() {
+        plan_threshold(case, timer, percent)
+    } else if let Some((step, repetition)) = escalation::parse_kind(&timer.kind) {
+        plan_step(case, timer, step, repetition)
+    } else {
+        Planned::default()
+    }
 }
 
 async fn fire(service: &CaseService, owner: &str, timer: &DueTimer) {
-    let Ok(percent) = timer.kind.parse::<u16>() else {
-        // Not a threshold (an escalation step this version does not run): left to its lease, so
-        // it is neither lost nor claimed again at once.
+    let known = timer.kind.parse::<u16>().is_ok() || escalation::parse_kind(&timer.kind).is_some();
+    if !known {
+        // A kind this version does not run: left to its lease, so it is neither lost nor
+        // claimed again at once.
         tracing::debug!(timer = timer.id, kind = %timer.kind, "skipping an SLA timer of unknown kind");
         return;
-    };
-    let result = service.act_as_system(timer.case_id, None, Some(timer.id), |case| plan(case, timer, percent)).await;
+    }
+    let result = service.act_as_system_arming(timer.case_id, None, Some(timer.id), |case| plan(case, timer)).await;
     match result {
         Ok(Some(case)) => {
             let lateness = (Utc::now() - timer.due_at).num_milliseconds().max(0) as f64 / 1000.0;
             service.metrics.sla_firing_lateness.observe(lateness);
-            service.metrics.sla_thresholds.with_label_values(&[timer.clock.as_str(), timer.kind.as_str()]).inc();
-            // Neither event changes the state, so the plan's urge condition still holds after it.
-            let urged = percent == BREACH && states_for(&breach_urge(&timer.clock)).contains(&case.state);
+            let step = escalation::parse_kind(&timer.kind).map(|(step, _)| step);
+            if step.is_none() {
+                service.metrics.sla_thresholds.with_label_values(&[timer.clock.as_str(), timer.kind.as_str()]).inc();
+            }
+            let chain = chain_for(&case.category, case.urgency);
+            let urged = step.and_then(|s| chain.steps.get(s)).is_some_and(|s| s.action == Action::Urge);
             if urged {
                 service.metrics.sla_breach_urges.inc();
             }
-            info!(case_id = %timer.case_id, clock = %timer.clock, percent, urged, "SLA threshold reached");
+            info!(case_id = %timer.case_id, clock = %timer.clock, kind = %timer.kind, urged, "SLA timer fired");
         }
         // Stale (the clock moved on) or fired by another replica: nothing to do.
         Ok(None) | Err(ServiceError::Store(StoreError::AlreadyProcessed)) => {}

@@ -10,8 +10,9 @@ use gridflow_bus::{AmqpBus, AmqpConfig, MemoryBus};
 use gridflow_domain::ports::{Bus, LiveState, Store, Timers};
 use gridflow_engine::calendars::{self, CalendarCache};
 use gridflow_engine::relay::Relay;
+use gridflow_engine::webhook::WebhookSender;
 use gridflow_engine::{
-    CaseService, Metrics, ReferenceCache, healer, projector, reference, router, sla_metrics, timers, topology,
+    CaseService, Metrics, ReferenceCache, healer, projector, reference, router, sla_metrics, timers, topology, webhook,
 };
 use gridflow_live::{MemoryLive, RedisConfig, RedisLive};
 use gridflow_store::SeaStore;
@@ -94,6 +95,10 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
     // Live state is rebuilt before serving, so the first reads already see every open case.
     healer::rebuild(&service).await.context("rebuilding live state")?;
 
+    let webhooks = match &cfg.webhook_url {
+        Some(url) => Some(WebhookSender::new(url).context("GRIDFLOW_WEBHOOK_URL: building the HTTP client")?),
+        None => None,
+    };
     let workers = shutdown.child_token();
     let relay = Relay {
         store: Arc::clone(&store),
@@ -109,6 +114,7 @@ pub async fn run(cfg: Config, listener: TcpListener, shutdown: CancellationToken
         tokio::spawn(relay.run(workers.clone())),
         tokio::spawn(router::run(service.clone(), Arc::clone(&bus), workers.clone())),
         tokio::spawn(projector::run(service.clone(), Arc::clone(&bus), workers.clone())),
+        tokio::spawn(webhook::run(webhooks, Arc::clone(&bus), metrics.clone(), workers.clone())),
         tokio::spawn(router::sweep(service.clone(), Duration::from_secs(5), Duration::from_secs(10), workers.clone())),
         tokio::spawn(healer::run(service.clone(), Duration::from_secs(2), workers.clone())),
         tokio::spawn(timers::run(

@@ -54,6 +54,10 @@ pub struct Config {
     /// an open case of the same category that close and that recent is offered as a duplicate
     /// (radius 0 turns detection off).
     pub intake: IntakePolicy,
+    /// GRIDFLOW_WEBHOOK_URL (default: none): an `http://` or `https://` URL that notification-worthy
+    /// case events (dispatched, urged, escalated, notified, threshold reached, closed, ...) are
+    /// POSTed to as JSON, at least once, with an `Idempotency-Key` header. Unset: nothing is sent.
+    pub webhook_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -151,7 +155,14 @@ impl Config {
         };
         let intake =
             IntakePolicy { duplicate_radius_m: radius, duplicate_window: chrono::Duration::hours(window_hours) };
-        Ok(Config { store, bus, live, listen, jwt_secret, token_ttl_seconds, namespace, demo, intake })
+        let webhook_url = match get("GRIDFLOW_WEBHOOK_URL") {
+            None => None,
+            Some(u) if (u.starts_with("http://") || u.starts_with("https://")) && !u.contains(char::is_whitespace) => {
+                Some(u)
+            }
+            Some(u) => return Err(bad("GRIDFLOW_WEBHOOK_URL", format!("`{u}` must start with http:// or https://"))),
+        };
+        Ok(Config { store, bus, live, listen, jwt_secret, token_ttl_seconds, namespace, demo, intake, webhook_url })
     }
 
     pub fn database_url(&self) -> &str {
@@ -184,6 +195,9 @@ mod tests {
         assert_eq!(c.live, LiveConfig::Memory);
         assert!(c.demo);
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.webhook_url, None);
+        let c = parse(&[("GRIDFLOW_WEBHOOK_URL", "https://hooks.example/gridflow")]).unwrap();
+        assert_eq!(c.webhook_url.as_deref(), Some("https://hooks.example/gridflow"));
     }
 
     #[test]
@@ -196,6 +210,7 @@ mod tests {
             (&[("GRIDFLOW_REDIS_URL", "redis://x")], "GRIDFLOW_DATABASE_URL"),
             (&[("GRIDFLOW_DEMO", "maybe")], "GRIDFLOW_DEMO"),
             (&[("GRIDFLOW_NAMESPACE", "a b")], "GRIDFLOW_NAMESPACE"),
+            (&[("GRIDFLOW_WEBHOOK_URL", "ftp://x")], "GRIDFLOW_WEBHOOK_URL"),
         ];
         for (pairs, var) in cases {
             let err = parse(pairs).unwrap_err();

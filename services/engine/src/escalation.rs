@@ -1,0 +1,153 @@
+//! Escalation chains as durable timers: the policy ([`chain_for`]) is data from gridflow-sla, and
+//! every run of a step is one `sla_timers` row of kind `esc:<step>:<repetition>` on the clock
+//! generation whose threshold started it. The first runs are armed in the same commit as the
+//! `threshold_reached` event; each run, when it fires, is applied and arms its next repetition in
+//! the same commit that marks it fired. A run whose clock stopped or moved to another generation
+//! (the stage made progress, was paused, extended, ...) does nothing: progress stops the chain.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use gridflow_domain::lifecycle::states_for;
+use gridflow_domain::ports::TimerSpec;
+use gridflow_domain::{Case, ClockRun, Command, Urgency};
+use gridflow_sla::{Action, EscalationChain, Repeat, Step, StepRun, Trigger, next_step_at};
+use std::collections::BTreeMap;
+
+/// Prefix of escalation timer kinds.
+pub const KIND_PREFIX: &str = "esc:";
+/// The symbolic `Escalate` target resolved to the street office of the case's grid.
+pub const STREET_OFFICE: &str = "street";
+
+/// The escalation chain of a category and urgency. Today every category gets the default chain:
+///
+/// 0. at 80 % of the limit: notify the unit's dispatcher;
+/// 1. at the breach: urge 催办 the unit;
+/// 2. 60 minutes after the breach: urge again, then every 24 h, at most 3 more times;
+/// 3. 24 h (natural) after the breach: escalate to the street office of the case's grid
+///    (`street-<first 9 digits of the grid>`, written [`STREET_OFFICE`] in the chain).
+///
+/// A category needing another policy gets a `match` arm here; timers carry step indices, so a
+/// chain edited while runs are armed applies its new step at that index from then on.
+pub fn chain_for(_category: &str, _urgency: Urgency) -> EscalationChain {
+    EscalationChain {
+        steps: vec![
+            Step { after: Trigger::Threshold(80), delay_minutes: 0, action: Action::NotifyDispatcher, repeat: None },
+            Step { after: Trigger::Breach, delay_minutes: 0, action: Action::Urge, repeat: None },
+            Step {
+                after: Trigger::Breach,
+                delay_minutes: 60,
+                action: Action::Urge,
+                repeat: Some(Repeat { every_minutes: 24 * 60, max_times: 3 }),
+            },
+            Step {
+                after: Trigger::Breach,
+                delay_minutes: 24 * 60,
+                action: Action::Escalate { to: STREET_OFFICE.into() },
+                repeat: None,
+            },
+        ],
+    }
+}
+
+/// The timer kind of one step run.
+pub fn kind(step: usize, repetition: u32) -> String {
+    format!("{KIND_PREFIX}{step}:{repetition}")
+}
+
+/// `(step, repetition)` of an escalation timer kind.
+pub fn parse_kind(kind: &str) -> Option<(usize, u32)> {
+    let (step, repetition) = kind.strip_prefix(KIND_PREFIX)?.split_once(':')?;
+    Some((step.parse().ok()?, repetition.parse().ok()?))
+}
+
+/// The chain reduced to one step, so that the planner answers for that step alone (index 0).
+fn only(chain: &EscalationChain, step: usize) -> Option<EscalationChain> {
+    chain.steps.get(step).map(|s| EscalationChain { steps: vec![s.clone()] })
+}
+
+fn spec(case: &Case, clock: &str, generation: i32, step: usize, repetition: u32, due_at: DateTime<Utc>) -> TimerSpec {
+    TimerSpec { case_id: case.id, clock: clock.into(), generation, kind: kind(step, repetition), due_at }
+}
+
+/// The first run of every step that threshold `percent` (fired at its instant `fired_at`) starts.
+pub fn first_runs(
+    chain: &EscalationChain,
+    case: &Case,
+    clock: &str,
+    generation: i32,
+    percent: u16,
+    fired_at: DateTime<Utc>,
+) -> Vec<TimerSpec> {
+    let fired = BTreeMap::from([(percent, fired_at)]);
+    (0..chain.steps.len())
+        .filter(|&i| chain.steps[i].after.percent() == percent)
+        .filter_map(|i| {
+            let at = next_step_at(&only(chain, i)?, &fired, &[], fired_at)?;
+            Some(spec(case, clock, generation, i, 0, at))
+        })
+        .collect()
+}
+
+/// The run after `(step, repetition)`, planned at `at`: its next repetition, if the step repeats.
+pub fn next_run(
+    chain: &EscalationChain,
+    case: &Case,
+    clock: &str,
+    generation: i32,
+    (step, repetition): (usize, u32),
+    at: DateTime<Utc>,
+) -> Option<TimerSpec> {
+    let single = only(chain, step)?;
+    let s = &single.steps[0];
+    // The trigger's instant, back from the planned instant of this run.
+    let every = s.repeat.map_or(0, |r| i64::from(r.every_minutes));
+    let back = TimeDelta::minutes(i64::from(s.delay_minutes) + every * i64::from(repetition));
+    let fired = BTreeMap::from([(s.after.percent(), at.checked_sub_signed(back)?)]);
+    let done = [StepRun { step: 0, repetition, at }];
+    let next = next_step_at(&single, &fired, &done, at)?;
+    (next > at).then(|| spec(case, clock, generation, step, repetition + 1, next))
+}
+
+/// Whether `clock` of `case` still runs at `generation` (else the chain is over for that run).
+pub fn running_at(case: &Case, clock: &str, generation: i32) -> bool {
+    case.clocks
+        .get(clock)
+        .is_some_and(|c| c.state == ClockRun::Running && i32::try_from(c.generation).ok() == Some(generation))
+}
+
+/// `street-<first 9 digits of the grid>`, the street office responsible for the case's grid.
+pub fn street_office(case: &Case) -> Option<String> {
+    let digits: String = case.grid.as_deref()?.chars().filter(char::is_ascii_digit).take(9).collect();
+    (digits.len() == 9).then(|| format!("street-{digits}"))
+}
+
+/// The commands one step run applies to `case` (empty when the action does not apply now).
+pub fn commands(action: &Action, case: &Case, clock: &str, step: usize, repetition: u32) -> Vec<Command> {
+    let unit = case.department.clone().unwrap_or_else(|| "unassigned".into());
+    let why = |what: &str| format!("{what} (escalation step {step}, run {repetition}, {clock} clock)");
+    let commands = match action {
+        Action::NotifyDispatcher => {
+            vec![Command::Notify { to: format!("{unit}:dispatcher"), reason: why("the limit is near") }]
+        }
+        Action::Urge => vec![Command::Urge { note: why("the limit is passed: automatic urge") }],
+        Action::Escalate { to } => {
+            let to = if to == STREET_OFFICE { street_office(case).unwrap_or_else(|| to.clone()) } else { to.clone() };
+            vec![Command::Escalate { reason: why("overdue"), to }]
+        }
+        Action::Whistle { departments, report_in_minutes } => departments
+            .iter()
+            .map(|d| Command::Notify {
+                to: d.clone(),
+                reason: why(&format!("whistle 吹哨: report in within {report_in_minutes} minutes")),
+            })
+            .collect(),
+        // No automatic re-dispatch yet: the dispatcher is asked to re-dispatch by hand.
+        Action::AutoRedispatch => {
+            vec![Command::Notify { to: "dispatcher".into(), reason: why("re-dispatch requested") }]
+        }
+    };
+    commands.into_iter().filter(|c| states_for(c).contains(&case.state)).collect()
+}
+
+#[cfg(test)]
+#[path = "escalation_tests.rs"]
+mod tests;
