@@ -8,6 +8,7 @@ use crate::escalation::{self, chain_for};
 use crate::service::{CaseService, ServiceError};
 use crate::system::Planned;
 use chrono::Utc;
+use futures_util::StreamExt;
 use gridflow_domain::clock::threshold_pending;
 use gridflow_domain::ports::{DueTimer, StoreError};
 use gridflow_domain::{Case, Command};
@@ -20,6 +21,8 @@ use tracing::{info, warn};
 pub const BATCH: u64 = 200;
 /// How long a claim holds before another replica may take the timer over.
 pub const LEASE_MS: i64 = 30_000;
+/// Timers of one batch fired at the same time (each a case transaction).
+pub const FIRE_CONCURRENCY: usize = 16;
 /// Poll interval when the last batch was not full.
 pub const POLL: Duration = Duration::from_millis(250);
 
@@ -48,9 +51,9 @@ pub async fn tick(service: &CaseService, owner: &str) -> usize {
             return 0;
         }
     };
-    for timer in &due {
-        fire(service, owner, timer).await;
-    }
+    // Each firing is its own case transaction; running several at once keeps a burst of
+    // thresholds from queueing behind one another (the exactly-once gate is in the store).
+    futures_util::stream::iter(&due).for_each_concurrent(FIRE_CONCURRENCY, |timer| fire(service, owner, timer)).await;
     match service.timers.overdue_unfired(Utc::now()).await {
         Ok((n, oldest_ms)) => {
             service.metrics.sla_overdue_unfired.set(i64::try_from(n).unwrap_or(i64::MAX));
