@@ -107,6 +107,29 @@ pub async fn rework_return_and_redispatch(app: &TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN, "the old unit is out of scope now: {body}");
     assert_eq!(body["code"], "out_of_scope");
     app.must_act(&urban, &id, json!({ "action": "sign" })).await;
+
+    // A return for another reason than a dispatch error takes two signatures: shift lead, then
+    // section head; only the second hands the case back (and re-routes it).
+    let head = app.login("head").await;
+    let id = app.submit(&worker, "event:0505").await;
+    app.wait_status(&worker, &id, "dispatched", DISPATCH_WITHIN).await;
+    let body = json!({ "action": "request_return", "reason": "needs a crane we do not have", "kind": "other" });
+    app.must_act(&unit, &id, body).await;
+    let (status, got) = app.act(&head, &id, json!({ "action": "approve_return" })).await;
+    assert_eq!(
+        (status, got["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "the shift lead signs first"
+    );
+    let endorsed = app.must_act(&lead, &id, json!({ "action": "approve_return", "note": "agreed" })).await;
+    assert_eq!(endorsed["status"], "return_requested", "one signature is not enough");
+    let (status, _) = app.act(&lead, &id, json!({ "action": "approve_return" })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the same tier cannot sign twice");
+    let back = app.must_act(&head, &id, json!({ "action": "approve_return" })).await;
+    assert_eq!(back["status"], "dispatched");
+    assert_eq!(back["returned_by"], json!(["dept-sanitation"]));
+    let kinds = approved_timeline(app, &lead, &id).await;
+    assert!(kinds.iter().any(|k| k == "return_endorsed"), "{kinds:?}");
 }
 
 /// Extension request and approval move the due instant; suspension pauses and resumes.

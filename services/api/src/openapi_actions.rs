@@ -17,7 +17,7 @@ pub const ACTIONS: [(&str, &[&str], &[&str]); 26] = [
     ("request_verification", &[], &[]),
     ("verify", &["passed"], &["note"]),
     ("close", &["note"], &[]),
-    ("request_return", &["reason"], &[]),
+    ("request_return", &["reason"], &["kind"]),
     ("approve_return", &[], &["note"]),
     ("deny_return", &[], &["note"]),
     ("request_extension", &["minutes", "reason"], &[]),
@@ -47,6 +47,7 @@ fn field(action: &str, name: &str, required: bool) -> Value {
     };
     match (action, name) {
         ("reject", "reason") => json!({ "type": "string", "enum": REJECT_REASONS }),
+        ("request_return", "kind") => json!({ "type": "string", "enum": ["wrong_dispatch", "other"] }),
         (_, "department") => json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }),
         (_, "master_id") => json!({ "type": "string", "format": "uuid" }),
         (_, "passed") => json!({ "type": "boolean", "description": "a failed verification needs a `note`" }),
@@ -123,6 +124,7 @@ mod tests {
     fn example(action: &str, name: &str) -> Value {
         match (action, name) {
             ("reject", "reason") => json!("too_minor"),
+            ("request_return", "kind") => json!("other"),
             (_, "master_id") => json!("8c4e3c0a-94b5-4a43-9f0a-0c1f2f5f6d11"),
             (_, "passed") => json!(true),
             (_, "minutes") => json!(60),

@@ -85,6 +85,9 @@ pub struct Case {
     pub urge_count: u32,
     pub escalation_level: u32,
     pub extension_count: u32,
+    /// The return awaiting approval: its kind and the tiers that signed so far.
+    #[serde(default)]
+    pub pending_return: Option<(crate::command::ReturnKind, Vec<crate::role::Role>)>,
     /// Units that returned this case as not theirs (kept for re-routing and dispatch accuracy).
     pub returned_by: Vec<String>,
     /// The handler inside the lead unit, when one is assigned.
@@ -152,6 +155,7 @@ impl Case {
             escalation_level: 0,
             extension_count: 0,
             returned_by: vec![],
+            pending_return: None,
             handler: None,
             co_handlers: vec![],
             routing: None,
@@ -215,12 +219,19 @@ impl Case {
                 self.rework_count = *rework_count;
             }
             Event::Closed { .. } => self.state = CaseState::Closed,
-            Event::ReturnRequested { .. } => {
+            Event::ReturnRequested { kind, .. } => {
                 self.resume_to = Some(self.state);
                 self.state = CaseState::ReturnRequested;
+                self.pending_return = Some((*kind, vec![]));
+            }
+            Event::ReturnEndorsed { role, .. } => {
+                if let Some((_, signed)) = self.pending_return.as_mut() {
+                    signed.push(*role);
+                }
             }
             Event::ReturnApproved { returned_by, .. } => {
                 self.state = CaseState::Registered;
+                self.pending_return = None;
                 self.returned_by.push(returned_by.clone());
                 self.department = None;
                 self.handler = None;
@@ -230,6 +241,7 @@ impl Case {
             }
             Event::ReturnDenied { .. } => {
                 self.state = self.resume_to.take().unwrap_or(CaseState::Dispatched);
+                self.pending_return = None;
             }
             Event::ExtensionRequested { minutes, reason, approvers } => {
                 self.pending_extension = Some(PendingExtension {

@@ -17,6 +17,28 @@ pub enum RejectReason {
     SplitReport,
 }
 
+/// Why a unit hands a case back (DOMAIN.md §3 退回): a dispatch error is the shift lead's call
+/// and the case is re-routed at once; any other return needs the shift lead and then the section
+/// head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnKind {
+    #[default]
+    WrongDispatch,
+    Other,
+}
+
+impl ReturnKind {
+    /// The approval tiers, in order.
+    pub fn approvers(self) -> &'static [crate::role::Role] {
+        use crate::role::Role::*;
+        match self {
+            ReturnKind::WrongDispatch => &[ShiftLead],
+            ReturnKind::Other => &[ShiftLead, SectionHead],
+        }
+    }
+}
+
 /// Everything that can be done to an existing case; `action` is the wire tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
@@ -56,6 +78,8 @@ pub enum Command {
     },
     RequestReturn {
         reason: String,
+        #[serde(default)]
+        kind: ReturnKind,
     },
     ApproveReturn {
         #[serde(default)]

@@ -82,6 +82,13 @@ pub enum Event {
     },
     ReturnRequested {
         reason: String,
+        #[serde(default)]
+        kind: crate::command::ReturnKind,
+    },
+    /// The first tier of a two-level return approval signed.
+    ReturnEndorsed {
+        role: Role,
+        note: String,
     },
     ReturnApproved {
         returned_by: String,
@@ -210,6 +217,7 @@ impl Event {
             Event::VerificationFailed { .. } => "verification_failed",
             Event::Closed { .. } => "closed",
             Event::ReturnRequested { .. } => "return_requested",
+            Event::ReturnEndorsed { .. } => "return_endorsed",
             Event::ReturnApproved { .. } => "return_approved",
             Event::ReturnDenied { .. } => "return_denied",
             Event::ExtensionRequested { .. } => "extension_requested",

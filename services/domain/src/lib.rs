@@ -15,7 +15,7 @@ pub mod state;
 
 pub use case::{Case, CaseId, NewReport, Urgency};
 pub use clock::{ClockResult, ClockRun, ClockView, PauseView};
-pub use command::{Command, RejectReason};
+pub use command::{Command, RejectReason, ReturnKind};
 pub use error::DomainError;
 pub use event::{Event, RoutingNote};
 pub use lifecycle::{Ctx, decide, report};

@@ -166,6 +166,12 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, ctx: Ctx) -> Result<Vec
     if !states_for(cmd).contains(&case.state) || !pending_ok {
         return Err(DomainError::InvalidTransition { state: case.state, action });
     }
+    // Two-level returns: the shift lead signs first, then the section head.
+    if let (Command::ApproveReturn { .. }, Some((next, _))) = (cmd, next_return_tier(case))
+        && !actor.roles.contains(&next)
+    {
+        return Err(DomainError::Forbidden { action });
+    }
     // Tiered extensions: only the tier whose turn it is may approve (denying stays open to all).
     if let (Command::ApproveExtension { .. }, Some(next)) =
         (cmd, case.pending_extension.as_ref().and_then(PendingExtension::next_approver))
@@ -218,8 +224,12 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
             vec![Event::VerificationFailed { note: text("note", note, true)?, rework_count: case.rework_count + 1 }]
         }
         Command::Close { note } => vec![Event::Closed { note: text("note", note, true)? }],
-        Command::RequestReturn { reason } => {
-            vec![Event::ReturnRequested { reason: text("reason", reason, true)? }]
+        Command::RequestReturn { reason, kind } => {
+            vec![Event::ReturnRequested { reason: text("reason", reason, true)?, kind: *kind }]
+        }
+        Command::ApproveReturn { note } if next_return_tier(case).is_some_and(|(_, last)| !last) => {
+            let role = next_return_tier(case).map_or(Role::ShiftLead, |(r, _)| r);
+            vec![Event::ReturnEndorsed { role, note: text("note", note, false)? }]
         }
         Command::ApproveReturn { note } => vec![Event::ReturnApproved {
             returned_by: case.department.clone().unwrap_or_default(),
@@ -303,6 +313,14 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
         },
     };
     Ok(events)
+}
+
+/// The tier whose approval a pending return needs next, and whether it is the last one. Returns
+/// requested before tiers existed have no record and take one approval, as they always did.
+fn next_return_tier(case: &Case) -> Option<(Role, bool)> {
+    let (kind, signed) = case.pending_return.as_ref()?;
+    let tiers = kind.approvers();
+    tiers.get(signed.len()).map(|r| (*r, signed.len() + 1 == tiers.len()))
 }
 
 /// Re-running the rules: always recorded; moves the case only when the winner is another unit.

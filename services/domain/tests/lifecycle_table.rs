@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use gridflow_domain::CaseState::{self, *};
+use gridflow_domain::command::ReturnKind;
 use gridflow_domain::{Command, DomainError, RejectReason, decide};
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -29,7 +30,7 @@ fn commands() -> Vec<(&'static str, &'static str, Command)> {
         ("verify_pass", "verify", Verify { passed: true, note: "looks good".into() }),
         ("verify_fail", "verify", Verify { passed: false, note: "still full".into() }),
         ("close", "close", Close { note: "done".into() }),
-        ("request_return", "request_return", RequestReturn { reason: "not ours".into() }),
+        ("request_return", "request_return", RequestReturn { reason: "not ours".into(), kind: ReturnKind::WrongDispatch }),
         ("approve_return", "approve_return", ApproveReturn { note: String::new() }),
         ("deny_return", "deny_return", DenyReturn { note: "it is yours".into() }),
         ("request_extension", "request_extension", RequestExtension { minutes: 120, reason: "parts".into(), approvers: None }),

@@ -8,13 +8,14 @@ use common::*;
 use gridflow_domain::CaseState::*;
 use gridflow_domain::Command::*;
 use gridflow_domain::Event;
+use gridflow_domain::command::ReturnKind;
 use gridflow_domain::{Case, DomainError, decide};
 use uuid::Uuid;
 
 #[test]
 fn approve_return_hands_the_case_back_to_the_centre() {
     let mut r = dispatched_run();
-    r.at(11, RequestReturn { reason: s("not ours") });
+    r.at(11, RequestReturn { reason: s("not ours"), kind: ReturnKind::WrongDispatch });
     assert_eq!((r.case.state, r.case.resume_to), (ReturnRequested, Some(Dispatched)));
     let ev = r.at(12, ApproveReturn { note: String::new() });
     let want = Event::ReturnApproved { returned_by: s(DEPT), note: String::new() };
@@ -29,7 +30,7 @@ fn approve_return_hands_the_case_back_to_the_centre() {
     r.actor = actor("u", &ALL_ROLES, &["unit:roads"]);
     r.at(21, Sign);
     r.at(22, RequestExtension { minutes: 10, reason: s("x"), approvers: None });
-    r.at(23, RequestReturn { reason: s("not ours either") });
+    r.at(23, RequestReturn { reason: s("not ours either"), kind: ReturnKind::WrongDispatch });
     r.at(24, ApproveReturn { note: String::new() });
     assert_eq!(r.case.returned_by, [DEPT, OTHER_DEPT]);
     assert_eq!(r.case.pending_extension, None, "a returned case carries no pending extension");
@@ -44,7 +45,7 @@ fn deny_return_restores_the_prior_state() {
             r.at(11, Sign);
         }
         let due = r.case.due_at;
-        r.at(15, RequestReturn { reason: s("not ours") });
+        r.at(15, RequestReturn { reason: s("not ours"), kind: ReturnKind::WrongDispatch });
         r.at(16, DenyReturn { note: s("it is") });
         assert_eq!(r.case.state, from);
         assert_eq!((r.case.department.as_deref(), r.case.due_at), (Some(DEPT), due));
@@ -107,4 +108,27 @@ fn reopen_clears_the_assignment_and_replay_matches_a_long_history() {
     // A history must start with `Reported`.
     assert_eq!(Case::replay(case_id(), &r.log[1..]), None);
     assert_eq!(Case::replay(case_id(), &[]), None);
+}
+
+#[test]
+fn other_returns_need_the_shift_lead_then_the_section_head() {
+    let unit = actor("u", &[gridflow_domain::Role::UnitHandler], &["unit:sanitation"]);
+    let lead = actor("l", &[gridflow_domain::Role::ShiftLead], &[]);
+    let head = actor("h", &[gridflow_domain::Role::SectionHead], &[]);
+    let mut case = case_in(Signed);
+    let ask = RequestReturn { reason: s("no crane"), kind: ReturnKind::Other };
+    let events = decide(&case, &ask, &unit, ctx()).unwrap();
+    apply_all(&mut case, &events, now());
+    let approve = ApproveReturn { note: String::new() };
+    assert_eq!(decide(&case, &approve, &head, ctx()), Err(DomainError::Forbidden { action: "approve_return" }));
+    let endorsed = decide(&case, &approve, &lead, ctx()).unwrap();
+    assert!(matches!(endorsed.as_slice(), [Event::ReturnEndorsed { .. }]), "{endorsed:?}");
+    apply_all(&mut case, &endorsed, now());
+    assert_eq!(case.state, ReturnRequested);
+    assert_eq!(decide(&case, &approve, &lead, ctx()), Err(DomainError::Forbidden { action: "approve_return" }));
+    let approved = decide(&case, &approve, &head, ctx()).unwrap();
+    assert!(matches!(approved.as_slice(), [Event::ReturnApproved { .. }]), "{approved:?}");
+    apply_all(&mut case, &approved, now());
+    assert_eq!(case.state, Registered);
+    assert_eq!(case.pending_return, None);
 }

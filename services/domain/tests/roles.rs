@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use gridflow_domain::CaseState::{self, *};
 use gridflow_domain::Role::{self, *};
+use gridflow_domain::command::ReturnKind;
 use gridflow_domain::{Command, DomainError, RejectReason, decide};
 use uuid::Uuid;
 
@@ -23,7 +24,7 @@ fn policy() -> Vec<(Command, CaseState, &'static [Role])> {
         (Sign, Dispatched, &[UnitDispatcher, UnitHandler]),
         (Start, Signed, &[UnitDispatcher, UnitHandler]),
         (Feedback { note: "done".into() }, InProgress, &[UnitDispatcher, UnitHandler]),
-        (RequestReturn { reason: "not ours".into() }, Signed, &[UnitDispatcher, UnitHandler]),
+        (RequestReturn { reason: "not ours".into(), kind: ReturnKind::WrongDispatch }, Signed, &[UnitDispatcher, UnitHandler]),
         (RequestExtension { minutes: 60, reason: "parts".into(), approvers: None }, InProgress, &[UnitDispatcher, UnitHandler]),
         (RequestVerification, FeedbackGiven, &[Dispatcher, System]),
         (Verify { passed: true, note: String::new() }, Verifying, &[GridWorker]),
