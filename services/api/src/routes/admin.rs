@@ -44,12 +44,14 @@ fn utf8(bytes: &[u8]) -> Result<String, ApiError> {
         .map_err(|_| ApiError::new(Code::InvalidRequest, "the document must be UTF-8 text"))
 }
 
-fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+/// The revision in `If-Match` (quoted or not): the one the client last read, `0` for a document
+/// or calendar never saved before. Shared by every revisioned resource.
+pub(crate) fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     let Some(value) = req.headers().get("if-match") else { return Ok(None) };
     let text = value.to_str().unwrap_or_default().trim().trim_matches('"');
-    text.parse::<i32>()
-        .map(Some)
-        .map_err(|_| ApiError::new(Code::InvalidRequest, "If-Match must be the revision number you last read"))
+    text.parse::<i32>().map(Some).map_err(|_| {
+        ApiError::new(Code::InvalidRequest, "If-Match must be the revision you last read (0 if never saved)")
+    })
 }
 
 #[get("/api/v1/reference")]

@@ -62,12 +62,7 @@ pub async fn save(
         return Err(ApiError::new(Code::Forbidden, "only an admin may change calendars"));
     }
     let code = path.into_inner();
-    let expected = match req.headers().get("if-match") {
-        None => None,
-        Some(v) => Some(v.to_str().unwrap_or_default().trim().trim_matches('"').parse::<i32>().map_err(|_| {
-            ApiError::new(Code::InvalidRequest, "If-Match must be the revision you last read (0 for a new calendar)")
-        })?),
-    };
+    let expected = super::admin::if_match(&req)?;
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::new(Code::InvalidRequest, "the body must be UTF-8"))?;
     let service = &state.service;
     let revision = service.calendars.save(service.timers.as_ref(), &code, text, &actor.id, expected).await.map_err(
