@@ -23,5 +23,8 @@ done
 [ -n "${base:-}" ] || { cat "$work/server.log" >&2; echo "gridflow did not start" >&2; exit 1; }
 token=$(curl -fs "$base/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"username":"dispatcher","password":"dispatcher-demo"}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+# One worker: with two, schemathesis builds hypothesis strategies on two threads, and CPython
+# 3.11's ast.parse (used by hypothesis to describe filter lambdas) is not thread-safe there
+# ("SystemError: AST constructor recursion depth mismatch"), which failed a CI run at random.
 "$venv/bin/st" run "$base/openapi.json" -H "Authorization: Bearer $token" \
-  --checks not_a_server_error --max-examples 50 --seed 20261122 --workers 2 --no-color
+  --checks not_a_server_error --max-examples 50 --seed 20261122 --workers 1 --no-color

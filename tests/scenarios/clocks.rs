@@ -16,6 +16,12 @@ const CATEGORY: &str = "event:0505";
 /// Adds a catalogue version, effective today (Beijing time), in which `CATEGORY` must be handled
 /// within 1 natural minute.
 pub(super) async fn one_minute_handling(app: &TestApp) {
+    handling_limit(app, "event,0505,", ",30min,240min,120min,", ",30min,1min,120min,").await;
+}
+
+/// Adds a catalogue version, effective today, in which the row starting `row_start` has `from`
+/// replaced by `to` (its limits, written as in the CSV export).
+pub(super) async fn handling_limit(app: &TestApp, row_start: &str, from: &str, to: &str) {
     let admin = app.login("admin").await;
     let (status, versions) = app.get("/api/v1/reference/catalogue", &admin).await;
     assert_eq!(status, StatusCode::OK, "{versions}");
@@ -30,9 +36,9 @@ pub(super) async fn one_minute_handling(app: &TestApp) {
         .text()
         .await
         .unwrap();
-    let row = csv.lines().find(|l| l.starts_with("event,0505,")).unwrap().to_string();
-    let changed = row.replace(",30min,240min,120min,", ",30min,1min,120min,");
-    assert_ne!(row, changed, "the demo limits of {CATEGORY} changed: {row}");
+    let row = csv.lines().find(|l| l.starts_with(row_start)).unwrap().to_string();
+    let changed = row.replace(from, to);
+    assert_ne!(row, changed, "the demo limits of {row_start} changed: {row}");
     let today = Utc::now().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap()).date_naive();
     let url = format!("{}/api/v1/reference/catalogue/versions?version={}&effective_from={today}", app.base, latest + 1);
     let req =

@@ -3,7 +3,7 @@
 //! default chain's first steps as durable timers, each exactly once: the unit's dispatcher is
 //! notified at 80 % and the unit is urged at the breach. Webhook delivery with retries.
 
-use super::clocks::one_minute_handling;
+use super::clocks::{handling_limit, one_minute_handling};
 use crate::common::{Backends, TestApp, spawn_app};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
@@ -54,6 +54,50 @@ pub async fn sla_escalation_chain(app: &TestApp) {
     let urge = position(&case, |t| t["type"] == "urged");
     assert!(at80 < note, "the notice follows the 80 % threshold");
     assert!(at100 < urge, "the urge follows the breach");
+}
+
+/// A sub-class's own SLA policy, from the catalogue: road flooding 0504 (an emergency) arms 25/50/100 %
+/// instead of 50/80/100 %, notifies the unit's dispatcher at 25 %, blows the whistle 吹哨 at 50 % —
+/// the emergency bureau and the street office of the grid must report in within 30 minutes — and
+/// urges at the breach; the policy survives the CSV export and re-import that set the 1-minute limit.
+pub async fn sla_policy_from_the_catalogue(app: &TestApp) {
+    handling_limit(app, "event,0504,", ",15min,120min,60min,", ",15min,1min,60min,").await;
+    let worker = app.login("worker").await;
+    let id = app.submit(&worker, "event:0504").await;
+    let case = app.wait_status(&worker, &id, "dispatched", Duration::from_secs(10)).await;
+    let unit = case["department"].as_str().unwrap().to_string();
+    let grid = case["grid"].as_str().unwrap().to_string();
+    let start = Instant::now();
+    let case = loop {
+        let c = app.case(&worker, &id).await;
+        if !kinds(&c, "urged").is_empty() {
+            break c;
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "no breach urge within 90 s: {c}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let handle_thresholds: Vec<u64> = kinds(&case, "threshold_reached")
+        .iter()
+        .filter(|t| t["event"]["stage"] == "handle")
+        .map(|t| t["event"]["percent"].as_u64().unwrap())
+        .collect();
+    assert_eq!(handle_thresholds, [25, 50, 100], "{case}");
+    let mut notified: Vec<String> =
+        kinds(&case, "notified").iter().map(|n| n["event"]["to"].as_str().unwrap().to_string()).collect();
+    notified.sort();
+    let street = format!("street-{}", &grid[..9]);
+    let mut expected = vec![format!("{unit}:dispatcher"), "dept-emergency".to_string(), street];
+    expected.sort();
+    assert_eq!(notified, expected, "{case}");
+    let whistle = kinds(&case, "notified").into_iter().find(|n| n["event"]["to"] == "dept-emergency").unwrap();
+    assert!(whistle["event"]["reason"].as_str().unwrap().contains("report in within 30 minutes"), "{whistle}");
+    let at50 = position(&case, |t| t["type"] == "threshold_reached" && t["event"]["percent"] == 50);
+    let blown = position(&case, |t| t["type"] == "notified" && t["event"]["to"] == "dept-emergency");
+    assert!(at50 < blown, "the whistle follows the 50 % threshold");
+    assert_eq!(kinds(&case, "urged").len(), 1, "{case}");
+    // The case view's light uses the same policy: past 50 % (its warning threshold) it was yellow,
+    // now it is red.
+    assert_eq!(case["clocks"]["handle"]["light"], "red", "{case}");
 }
 
 /// What the local receiver saw: the `Idempotency-Key`, the JSON body and the status it answered.

@@ -68,6 +68,7 @@ macro_rules! all_scenarios {
             sla_clocks_and_timers,
             clocks_across_extension_rework_reopen,
             sla_escalation_chain,
+            sla_policy_from_the_catalogue,
             sla_metrics_report,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);

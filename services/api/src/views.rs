@@ -120,11 +120,17 @@ impl CaseView {
 }
 
 impl CaseView {
-    /// Fills in each clock's light at `now` on `cal` (green, yellow from 80%, red when overdue).
-    pub fn with_lights(mut self, cal: Option<&gridflow_calendar::Calendar>, now: DateTime<Utc>) -> CaseView {
+    /// Fills in each clock's light at `now` on `cal` (green, yellow from the category's warning
+    /// threshold, 80 % by default, red when overdue).
+    pub fn with_lights(
+        mut self,
+        cal: Option<&gridflow_calendar::Calendar>,
+        thresholds: &gridflow_engine::clocks::Thresholds,
+        now: DateTime<Utc>,
+    ) -> CaseView {
         let Some(cal) = cal else { return self };
         for (stage, out) in &mut self.clocks {
-            out.light = gridflow_engine::clocks::light(stage, &out.clock, cal, now);
+            out.light = gridflow_engine::clocks::light(stage, &out.clock, cal, thresholds, now);
         }
         self
     }

@@ -11,8 +11,8 @@ use gridflow_domain::audit::Transition;
 use gridflow_domain::ports::{TimerChanges, TimerSpec};
 use gridflow_domain::{Case, CaseState, ClockRun, ClockView, Event};
 use gridflow_routing::{StageLimits, TimeLimit};
-pub use gridflow_sla::Light;
-use gridflow_sla::{ClockPause, ClockState, ExtensionGrant, Limit, LimitUnit, Stage, StageClock, Thresholds};
+use gridflow_sla::{ClockPause, ClockState, ExtensionGrant, Limit, LimitUnit, Stage, StageClock};
+pub use gridflow_sla::{Light, Thresholds};
 use std::collections::BTreeMap;
 
 pub const SIGN: &str = "sign";
@@ -98,10 +98,11 @@ pub fn stage_clock(stage: &str, v: &ClockView) -> Option<StageClock> {
     })
 }
 
-/// The light of a recorded clock at `now` (a stopped clock is measured at its stop).
-pub fn light(stage: &str, v: &ClockView, cal: &Calendar, now: DateTime<Utc>) -> Option<Light> {
+/// The light of a recorded clock at `now` (a stopped clock is measured at its stop): yellow from
+/// the highest of `thresholds` below 100 %.
+pub fn light(stage: &str, v: &ClockView, cal: &Calendar, thresholds: &Thresholds, now: DateTime<Utc>) -> Option<Light> {
     let clock = stage_clock(stage, v)?;
-    clock.snapshot(cal, now.max(v.updated_at), &Thresholds::default()).ok().map(|s| s.light)
+    clock.snapshot(cal, now.max(v.updated_at), thresholds).ok().map(|s| s.light)
 }
 
 /// Clock changes as events, applied in order.
@@ -270,7 +271,7 @@ fn extend(
 
 /// The timers to arm and cancel after `events` were applied to `case`: every clock they touched
 /// gets its stale timers cancelled and, if running, one timer per threshold not yet reached.
-pub fn timer_changes(case: &Case, events: &[Event], cal: &Calendar) -> TimerChanges {
+pub fn timer_changes(case: &Case, events: &[Event], cal: &Calendar, thresholds: &Thresholds) -> TimerChanges {
     let mut changes = TimerChanges::default();
     let mut touched: Vec<&str> = vec![];
     for e in events {
@@ -292,7 +293,7 @@ pub fn timer_changes(case: &Case, events: &[Event], cal: &Calendar) -> TimerChan
         match (view.state, generation) {
             (ClockRun::Running, Some(g)) => {
                 changes.cancel.push((stage.into(), Some(g)));
-                changes.arm.extend(arm(case, stage, view, g, cal));
+                changes.arm.extend(arm(case, stage, view, g, cal, thresholds));
             }
             _ => changes.cancel.push((stage.into(), None)),
         }
@@ -300,9 +301,16 @@ pub fn timer_changes(case: &Case, events: &[Event], cal: &Calendar) -> TimerChan
     changes
 }
 
-fn arm(case: &Case, stage: &str, view: &ClockView, generation: i32, cal: &Calendar) -> Vec<TimerSpec> {
+fn arm(
+    case: &Case,
+    stage: &str,
+    view: &ClockView,
+    generation: i32,
+    cal: &Calendar,
+    thresholds: &Thresholds,
+) -> Vec<TimerSpec> {
     let Some(clock) = stage_clock(stage, view) else { return vec![] };
-    let instants = gridflow_sla::threshold_instants(&clock, cal, &Thresholds::default()).unwrap_or_default();
+    let instants = gridflow_sla::threshold_instants(&clock, cal, thresholds).unwrap_or_default();
     instants
         .into_iter()
         .filter(|(percent, _)| !view.fired.contains(percent))
@@ -344,14 +352,15 @@ impl CaseService {
             return (next, transitions, TimerChanges::default());
         };
         let reference = self.reference.get();
-        let limits = reference.registered_sub_class(&next, now).map(|s| s.limits);
+        let sub = reference.registered_sub_class(&next, now);
+        let limits = sub.map(|s| s.limits);
         let events = clock_events(before, &next, limits.as_ref(), cal, now);
         if events.is_empty() {
             return (next, transitions, TimerChanges::default());
         }
         let (next, more) = apply_events(&next, &events, &Actor::system("sla"), now);
         transitions.extend(more);
-        let timers = timer_changes(&next, &events, cal);
+        let timers = timer_changes(&next, &events, cal, &crate::escalation::thresholds_for(sub));
         (next, transitions, timers)
     }
 }

@@ -71,7 +71,7 @@ fn dispatch_starts_sign_and_handle_with_the_dispatch_due() {
     assert_eq!(case.clocks[HANDLE].due_at, t0() + Duration::minutes(60));
     assert_eq!(case.clocks[SIGN].due_at, t0() + Duration::minutes(30));
     assert_eq!(case.clocks[HANDLE].generation, 1);
-    let timers = timer_changes(&case, &events, &cal());
+    let timers = timer_changes(&case, &events, &cal(), &Thresholds::default());
     let handle: Vec<_> = timers.arm.iter().filter(|t| t.clock == HANDLE).map(|t| (t.kind.as_str(), t.due_at)).collect();
     assert_eq!(
         handle,
@@ -95,7 +95,7 @@ fn sign_feedback_suspend_resume_extension_rework() {
     // Suspended 10 minutes: the handle clock pauses and its due moves 10 minutes.
     let (case, events) = step(&case, Command::Suspend { reason: "storm".into() }, t0() + Duration::minutes(10));
     assert_eq!(kinds(&events), ["clock_paused"]);
-    let timers = timer_changes(&case, &events, &cal());
+    let timers = timer_changes(&case, &events, &cal(), &Thresholds::default());
     assert_eq!(timers.cancel, [(HANDLE.to_string(), None)]);
     assert!(timers.arm.is_empty());
     let (case, events) = step(&case, Command::Resume, t0() + Duration::minutes(20));
@@ -141,6 +141,9 @@ fn late_stop_redispatch_restart_and_nothing_for_other_changes() {
     let (case, events) = step(&case, Command::Close { note: "ok".into() }, t0() + Duration::minutes(210));
     assert_eq!(kinds(&events), ["clock_stopped"]);
     assert!(case.clocks.values().all(|c| c.state == ClockRun::Stopped));
-    assert_eq!(light(VERIFY, &case.clocks[VERIFY], &cal(), t0() + Duration::days(9)), Some(Light::Green));
-    assert_eq!(light(HANDLE, &case.clocks[HANDLE], &cal(), t0()), Some(Light::Red));
+    assert_eq!(
+        light(VERIFY, &case.clocks[VERIFY], &cal(), &Thresholds::default(), t0() + Duration::days(9)),
+        Some(Light::Green)
+    );
+    assert_eq!(light(HANDLE, &case.clocks[HANDLE], &cal(), &Thresholds::default(), t0()), Some(Light::Red));
 }

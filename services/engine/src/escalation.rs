@@ -1,4 +1,4 @@
-//! Escalation chains as durable timers: the policy ([`chain_for`]) is data from gridflow-sla, and
+//! Escalation chains as durable timers: the policy ([`chain_for`]) is catalogue data, and
 //! every run of a step is one `sla_timers` row of kind `esc:<step>:<repetition>` on the clock
 //! generation whose threshold started it. The first runs are armed in the same commit as the
 //! `threshold_reached` event; each run, when it fires, is applied and arms its next repetition in
@@ -9,7 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use gridflow_domain::lifecycle::states_for;
 use gridflow_domain::ports::TimerSpec;
 use gridflow_domain::{Case, ClockRun, Command, Urgency};
-use gridflow_sla::{Action, EscalationChain, Repeat, Step, StepRun, Trigger, next_step_at};
+use gridflow_routing::SubClass;
+use gridflow_sla::{Action, EscalationChain, Repeat, Step, StepRun, Thresholds, Trigger, next_step_at};
 use std::collections::BTreeMap;
 
 /// Prefix of escalation timer kinds.
@@ -17,17 +18,14 @@ pub const KIND_PREFIX: &str = "esc:";
 /// The symbolic `Escalate` target resolved to the street office of the case's grid.
 pub const STREET_OFFICE: &str = "street";
 
-/// The escalation chain of a category and urgency. Today every category gets the default chain:
+/// The city's default chain, for sub-classes whose SLA policy sets none:
 ///
 /// 0. at 80 % of the limit: notify the unit's dispatcher;
 /// 1. at the breach: urge 催办 the unit;
 /// 2. 60 minutes after the breach: urge again, then every 24 h, at most 3 more times;
 /// 3. 24 h (natural) after the breach: escalate to the street office of the case's grid
 ///    (`street-<first 9 digits of the grid>`, written [`STREET_OFFICE`] in the chain).
-///
-/// A category needing another policy gets a `match` arm here; timers carry step indices, so a
-/// chain edited while runs are armed applies its new step at that index from then on.
-pub fn chain_for(_category: &str, _urgency: Urgency) -> EscalationChain {
+pub fn default_chain() -> EscalationChain {
     EscalationChain {
         steps: vec![
             Step { after: Trigger::Threshold(80), delay_minutes: 0, action: Action::NotifyDispatcher, repeat: None },
@@ -46,6 +44,29 @@ pub fn chain_for(_category: &str, _urgency: Urgency) -> EscalationChain {
             },
         ],
     }
+}
+
+fn urgency_of(u: Urgency) -> gridflow_routing::Urgency {
+    match u {
+        Urgency::Normal => gridflow_routing::Urgency::Normal,
+        Urgency::Urgent => gridflow_routing::Urgency::Urgent,
+        Urgency::Emergency => gridflow_routing::Urgency::Emergency,
+    }
+}
+
+/// The escalation chain of a case of sub-class `sub` (the catalogue version the case was reported
+/// under) at `urgency`: the sub-class's chain for that urgency, else its general chain, else the
+/// [`default_chain`]. Timers carry step indices, so a chain edited while runs are armed applies
+/// its new step at that index from then on.
+pub fn chain_for(sub: Option<&SubClass>, urgency: Urgency) -> EscalationChain {
+    sub.and_then(|s| s.sla.as_ref())
+        .and_then(|p| p.chain_for(urgency_of(urgency)).cloned())
+        .unwrap_or_else(default_chain)
+}
+
+/// The warning thresholds of sub-class `sub`: its policy's, else 50/80/100 %.
+pub fn thresholds_for(sub: Option<&SubClass>) -> Thresholds {
+    sub.and_then(|s| s.sla.as_ref()).and_then(|p| p.thresholds.clone()).unwrap_or_default()
 }
 
 /// The timer kind of one step run.
@@ -124,19 +145,19 @@ pub fn street_office(case: &Case) -> Option<String> {
 pub fn commands(action: &Action, case: &Case, clock: &str, step: usize, repetition: u32) -> Vec<Command> {
     let unit = case.department.clone().unwrap_or_else(|| "unassigned".into());
     let why = |what: &str| format!("{what} (escalation step {step}, run {repetition}, {clock} clock)");
+    // The symbolic [`STREET_OFFICE`] names the street office of the case's grid.
+    let resolve =
+        |to: &String| if to == STREET_OFFICE { street_office(case).unwrap_or_else(|| to.clone()) } else { to.clone() };
     let commands = match action {
         Action::NotifyDispatcher => {
             vec![Command::Notify { to: format!("{unit}:dispatcher"), reason: why("the limit is near") }]
         }
         Action::Urge => vec![Command::Urge { note: why("the limit is passed: automatic urge") }],
-        Action::Escalate { to } => {
-            let to = if to == STREET_OFFICE { street_office(case).unwrap_or_else(|| to.clone()) } else { to.clone() };
-            vec![Command::Escalate { reason: why("overdue"), to }]
-        }
+        Action::Escalate { to } => vec![Command::Escalate { reason: why("overdue"), to: resolve(to) }],
         Action::Whistle { departments, report_in_minutes } => departments
             .iter()
             .map(|d| Command::Notify {
-                to: d.clone(),
+                to: resolve(d),
                 reason: why(&format!("whistle 吹哨: report in within {report_in_minutes} minutes")),
             })
             .collect(),

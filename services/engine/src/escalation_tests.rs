@@ -45,7 +45,42 @@ fn dispatched() -> Case {
 }
 
 fn chain() -> EscalationChain {
-    chain_for("event:0101", Urgency::Normal)
+    chain_for(None, Urgency::Normal)
+}
+
+fn emergency_sub_class() -> SubClass {
+    let catalogue = gridflow_routing::demo::catalogue().unwrap();
+    let code: gridflow_routing::CategoryRef = "event:0503".parse().unwrap();
+    catalogue.versions()[1].get(&code).unwrap().clone()
+}
+
+#[test]
+fn a_sub_class_policy_overrides_the_default_chain_and_thresholds() {
+    let gas_leak = emergency_sub_class();
+    assert_eq!(thresholds_for(Some(&gas_leak)).percents(), &[25, 50, 100]);
+    let chain = chain_for(Some(&gas_leak), Urgency::Emergency);
+    assert_ne!(chain, default_chain());
+    assert!(matches!(chain.steps[1].action, Action::Whistle { .. }));
+    // Without a policy: the city defaults.
+    let plain = SubClass { sla: None, ..gas_leak };
+    assert_eq!(chain_for(Some(&plain), Urgency::Emergency), default_chain());
+    assert_eq!(thresholds_for(Some(&plain)), Thresholds::default());
+}
+
+#[test]
+fn a_whistle_names_the_street_office_of_the_grid() {
+    let chain = chain_for(Some(&emergency_sub_class()), Urgency::Emergency);
+    let sent: Vec<String> = commands(&chain.steps[1].action, &dispatched(), "handle", 1, 0)
+        .into_iter()
+        .map(|c| match c {
+            Command::Notify { to, reason } => {
+                assert!(reason.contains("report in within 30 minutes"), "{reason}");
+                to
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(sent, ["dept-emergency", "street-110101001"]);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! arm the escalation steps they start, and escalation timers (`esc:<step>:<repetition>`) apply
 //! their step the same way (see [`crate::escalation`]).
 
-use crate::escalation::{self, chain_for};
+use crate::escalation;
 use crate::service::{CaseService, ServiceError};
 use crate::system::Planned;
 use chrono::Utc;
@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use gridflow_domain::clock::threshold_pending;
 use gridflow_domain::ports::{DueTimer, StoreError};
 use gridflow_domain::{Case, Command};
-use gridflow_sla::Action;
+use gridflow_sla::{Action, EscalationChain};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -66,12 +66,11 @@ pub async fn tick(service: &CaseService, owner: &str) -> usize {
 
 /// What firing threshold `timer` does to `case`: record the threshold if still pending, and arm
 /// the first runs of the escalation steps it starts, in the same commit.
-fn plan_threshold(case: &Case, timer: &DueTimer, percent: u16) -> Planned {
+fn plan_threshold(case: &Case, timer: &DueTimer, percent: u16, chain: &EscalationChain) -> Planned {
     let Ok(generation) = u64::try_from(timer.generation) else { return Planned::default() };
     if !threshold_pending(&case.clocks, &timer.clock, percent, generation) {
         return Planned::default();
     }
-    let chain = chain_for(&case.category, case.urgency);
     Planned {
         commands: vec![Command::FireThreshold {
             stage: timer.clock.clone(),
@@ -79,31 +78,36 @@ fn plan_threshold(case: &Case, timer: &DueTimer, percent: u16) -> Planned {
             generation,
             due: Some(timer.due_at),
         }],
-        arm: escalation::first_runs(&chain, case, &timer.clock, timer.generation, percent, timer.due_at),
+        arm: escalation::first_runs(chain, case, &timer.clock, timer.generation, percent, timer.due_at),
     }
 }
 
 /// What firing escalation run `(step, repetition)` does: its action and the arming of its next
 /// repetition, only while the clock still runs at the timer's generation.
-fn plan_step(case: &Case, timer: &DueTimer, step: usize, repetition: u32) -> Planned {
+fn plan_step(case: &Case, timer: &DueTimer, (step, repetition): (usize, u32), chain: &EscalationChain) -> Planned {
     if !escalation::running_at(case, &timer.clock, timer.generation) {
         return Planned::default();
     }
-    let chain = chain_for(&case.category, case.urgency);
     let Some(action) = chain.steps.get(step).map(|s| &s.action) else { return Planned::default() };
     Planned {
         commands: escalation::commands(action, case, &timer.clock, step, repetition),
-        arm: escalation::next_run(&chain, case, &timer.clock, timer.generation, (step, repetition), timer.due_at)
+        arm: escalation::next_run(chain, case, &timer.clock, timer.generation, (step, repetition), timer.due_at)
             .into_iter()
             .collect(),
     }
 }
 
-fn plan(case: &Case, timer: &DueTimer) -> Planned {
+/// The chain of the case's sub-class, read from the reference data in force now.
+fn chain(service: &CaseService, case: &Case) -> EscalationChain {
+    let reference = service.reference.get();
+    escalation::chain_for(reference.registered_sub_class(case, Utc::now()), case.urgency)
+}
+
+fn plan(case: &Case, timer: &DueTimer, chain: &EscalationChain) -> Planned {
     if let Ok(percent) = timer.kind.parse::<u16>() {
-        plan_threshold(case, timer, percent)
-    } else if let Some((step, repetition)) = escalation::parse_kind(&timer.kind) {
-        plan_step(case, timer, step, repetition)
+        plan_threshold(case, timer, percent, chain)
+    } else if let Some(step_run) = escalation::parse_kind(&timer.kind) {
+        plan_step(case, timer, step_run, chain)
     } else {
         Planned::default()
     }
@@ -117,7 +121,9 @@ async fn fire(service: &CaseService, owner: &str, timer: &DueTimer) {
         tracing::debug!(timer = timer.id, kind = %timer.kind, "skipping an SLA timer of unknown kind");
         return;
     }
-    let result = service.act_as_system_arming(timer.case_id, None, Some(timer.id), |case| plan(case, timer)).await;
+    let result = service
+        .act_as_system_arming(timer.case_id, None, Some(timer.id), |case| plan(case, timer, &chain(service, case)))
+        .await;
     match result {
         Ok(Some(case)) => {
             let lateness = (Utc::now() - timer.due_at).num_milliseconds().max(0) as f64 / 1000.0;
@@ -126,7 +132,7 @@ async fn fire(service: &CaseService, owner: &str, timer: &DueTimer) {
             if step.is_none() {
                 service.metrics.sla_thresholds.with_label_values(&[timer.clock.as_str(), timer.kind.as_str()]).inc();
             }
-            let chain = chain_for(&case.category, case.urgency);
+            let chain = chain(service, &case);
             let urged = step.and_then(|s| chain.steps.get(s)).is_some_and(|s| s.action == Action::Urge);
             if urged {
                 service.metrics.sla_breach_urges.inc();

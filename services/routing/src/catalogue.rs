@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{CategoryCode, CategoryRef, ClassCode, Kind};
 use crate::error::{ImportError, Issues, Problem, bad_field};
+use crate::sla_policy::SlaPolicy;
 use crate::timeline::{Dated, Timeline};
 
 /// The three clocks limits are counted on. Natural minutes run around the clock; working hours
@@ -135,7 +136,7 @@ pub struct Milestone {
     pub limit: TimeLimit,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     Normal,
@@ -189,6 +190,9 @@ pub struct SubClass {
     pub limits: StageLimits,
     #[serde(default)]
     pub milestones: Vec<Milestone>,
+    /// Thresholds and escalation chain of this sub-class; `None` runs the city defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<SlaPolicy>,
 }
 
 impl SubClass {
@@ -214,6 +218,11 @@ impl SubClass {
         for m in &self.milestones {
             if m.limit.value == 0 {
                 push(Problem::NonPositiveLimit { field: format!("milestone {}", m.name_zh) });
+            }
+        }
+        if let Some(policy) = &self.sla {
+            for p in policy.problems(&self.urgency_levels) {
+                push(p);
             }
         }
         if self.milestones.is_empty() {

@@ -7,17 +7,23 @@
 //! derived in code from version 1 to keep the change visible:
 //! - catalogue v2 (2025-01-01): dirty road 0104 tightened from 5 to 4 working hours; new event
 //!   0111 improper waste sorting.
+//! - both catalogue versions give the emergency sub-classes (urgency `emergency` only: road
+//!   collapse, burst main, gas leak, ...) their own SLA policy, [`emergency_policy`]; every other
+//!   sub-class runs the city's default thresholds and escalation chain.
 //! - rules v2 (2025-07-01): abandoned vehicles 0109 move from enforcement to the traffic police;
 //!   0111 goes to sanitation; Jiaodaokou street 110101003 takes over site dust 0307.
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
 
-use crate::catalogue::{Catalogue, CatalogueVersion, LimitUnit, StageLimits, SubClass, TimeLimit};
+use gridflow_sla::{Action, EscalationChain, Repeat, Step, Thresholds, Trigger};
+
+use crate::catalogue::{Catalogue, CatalogueVersion, LimitUnit, StageLimits, SubClass, TimeLimit, Urgency};
 use crate::codes::{AreaCode, CategoryCode, CategoryRef, Kind, LayerGrid};
 use crate::decide::{RouteRequest, Router};
 use crate::error::ImportError;
 use crate::import::{catalogue_from_csv, rules_from_csv};
 use crate::rules::{AreaSelector, CategorySelector, ResponsibilityList, Rule, RuleSet};
+use crate::sla_policy::SlaPolicy;
 use crate::units::{AssignmentPolicy, Directory, DutyWindow, Facility, Handler, Unit, UnitType};
 
 const CATALOGUE_V1_CSV: &str = include_str!("demo/catalogue.csv");
@@ -54,8 +60,44 @@ pub fn rules_v1_csv() -> &'static str {
     RULES_V1_CSV
 }
 
+/// The SLA policy of emergencies 突发事件: a reminder to the unit's dispatcher at a quarter of the
+/// limit; at half, the whistle 吹哨 — the emergency bureau and the street office of the case's grid
+/// must report in within 30 minutes; at the breach an urge, repeated every 30 minutes up to 3 more
+/// times, and 30 minutes after the breach escalation to the district.
+pub fn emergency_policy() -> SlaPolicy {
+    let step = |after, delay_minutes, action, repeat| Step { after, delay_minutes, action, repeat };
+    let whistle =
+        Action::Whistle { departments: vec!["dept-emergency".into(), "street".into()], report_in_minutes: 30 };
+    SlaPolicy {
+        thresholds: Thresholds::new(vec![25, 50, 100]).ok(),
+        escalation: Some(EscalationChain {
+            steps: vec![
+                step(Trigger::Threshold(25), 0, Action::NotifyDispatcher, None),
+                step(Trigger::Threshold(50), 0, whistle, None),
+                step(Trigger::Breach, 0, Action::Urge, Some(Repeat { every_minutes: 30, max_times: 3 })),
+                step(Trigger::Breach, 30, Action::Escalate { to: "district-110101".into() }, None),
+            ],
+        }),
+        escalation_by_urgency: Default::default(),
+    }
+}
+
+/// Gives every emergency-only sub-class [`emergency_policy`].
+pub fn with_emergency_policy(mut subs: Vec<SubClass>) -> Vec<SubClass> {
+    for s in subs.iter_mut().filter(|s| s.urgency_levels == [Urgency::Emergency]) {
+        s.sla = Some(emergency_policy());
+    }
+    subs
+}
+
 pub fn catalogue() -> Result<Catalogue, DemoError> {
     let v1 = catalogue_from_csv(1, CATALOGUE_V1_FROM, CATALOGUE_V1_CSV)?;
+    let v1 = CatalogueVersion::new(
+        1,
+        CATALOGUE_V1_FROM,
+        v1.classes().to_vec(),
+        with_emergency_policy(v1.sub_classes().to_vec()),
+    )?;
     let mut subs = v1.sub_classes().to_vec();
     let dirty_road = CategoryRef::new(Kind::Event, code("0104")?);
     for s in subs.iter_mut().filter(|s| s.category() == dirty_road) {

@@ -14,6 +14,7 @@
 //! | `skill` | `sanitation` | optional |
 //! | `accept`, `dispatch`, `sign`, `handle`, `verify` | `30min`, `5wh`, `1wd` | natural minutes, working hours, working days |
 //! | `milestones` | `责令停工\|stop work=4wh;处罚\|penalty=7wd` | optional; strictly increasing, last ≤ `handle` |
+//! | `sla` | `{"thresholds":[50,80,100],"escalation":{…}}` | optional column: the sub-class's [`SlaPolicy`] as JSON |
 //!
 //! Responsibility-list CSV, one row per rule: `id`, `category` (`*`, `event:01`, `event:0102`),
 //! `area` (`*`, 6/9/12/15-digit code, `layer:code`), `lead`, `co_handlers` (`;`-separated),
@@ -31,6 +32,7 @@ use crate::catalogue::{CatalogueVersion, Class, Milestone, StageLimits, SubClass
 use crate::codes::{CategoryCode, Kind};
 use crate::error::{ImportError, Issues, Problem, bad_field};
 use crate::rules::{Rule, RuleSet};
+use crate::sla_policy::SlaPolicy;
 use crate::units::{Directory, DirectoryDoc};
 
 const CATALOGUE_COLUMNS: [&str; 16] = [
@@ -51,6 +53,8 @@ const CATALOGUE_COLUMNS: [&str; 16] = [
     "verify",
     "milestones",
 ];
+/// Columns a catalogue CSV may leave out (files written before they existed still import).
+const CATALOGUE_OPTIONAL: [&str; 1] = ["sla"];
 const RULE_COLUMNS: [&str; 7] = ["id", "category", "area", "lead", "co_handlers", "priority", "note"];
 
 /// A CSV file read into rows of named fields, each with its location.
@@ -58,7 +62,7 @@ struct Table {
     rows: Vec<(String, HashMap<&'static str, String>)>,
 }
 
-fn read_csv(text: &str, columns: &[&'static str], issues: &mut Issues) -> Table {
+fn read_csv(text: &str, columns: &[&'static str], optional: &[&'static str], issues: &mut Issues) -> Table {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
@@ -74,6 +78,7 @@ fn read_csv(text: &str, columns: &[&'static str], issues: &mut Issues) -> Table 
             None => issues.push("row 1", None, bad_field(col, "column is missing")),
         }
     }
+    index.extend(optional.iter().filter_map(|&col| Some((col, header.iter().position(|h| h == col)?))));
     if !issues.is_empty() {
         return Table { rows: Vec::new() };
     }
@@ -102,7 +107,7 @@ pub fn catalogue_from_csv(
     text: &str,
 ) -> Result<CatalogueVersion, ImportError> {
     let mut issues = Issues::default();
-    let table = read_csv(text, &CATALOGUE_COLUMNS, &mut issues);
+    let table = read_csv(text, &CATALOGUE_COLUMNS, &CATALOGUE_OPTIONAL, &mut issues);
     let mut classes: Vec<(String, Class)> = Vec::new();
     let mut subs = Vec::new();
     for (at, row) in &table.rows {
@@ -120,12 +125,13 @@ pub fn catalogue_from_csv(
         let urgency = split_list(field(row, "urgency")).map(Urgency::parse).collect::<Result<Vec<_>, _>>();
         let urgency = issues.check(at, code, urgency);
         let milestones = issues.check(at, code, parse_milestones(field(row, "milestones")));
+        let sla = issues.check(at, code, parse_sla(field(row, "sla")));
         let (Some(kind), Some(code), (Some(accept), Some(dispatch), Some(sign), Some(handle), Some(verify))) =
             (kind, parsed, limits)
         else {
             continue;
         };
-        let (Some(urgency_levels), Some(milestones)) = (urgency, milestones) else { continue };
+        let (Some(urgency_levels), Some(milestones), Some(sla)) = (urgency, milestones, sla) else { continue };
         let sub = SubClass {
             kind,
             code,
@@ -137,6 +143,7 @@ pub fn catalogue_from_csv(
             skill: Some(field(row, "skill")).filter(|s| !s.is_empty()).map(str::to_owned),
             limits: StageLimits { accept, dispatch, sign, handle, verify },
             milestones,
+            sla,
         };
         subs.push((at.clone(), sub));
     }
@@ -195,9 +202,16 @@ fn parse_milestones(text: &str) -> Result<Vec<Milestone>, Problem> {
         .collect()
 }
 
+fn parse_sla(text: &str) -> Result<Option<SlaPolicy>, Problem> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(text).map(Some).map_err(|e| bad_field("sla", e))
+}
+
 /// Exports a catalogue version in the CSV form [`catalogue_from_csv`] reads.
 pub fn catalogue_to_csv(catalogue: &CatalogueVersion) -> String {
-    let mut out = csv_line(CATALOGUE_COLUMNS.iter().map(|s| s.to_string()));
+    let mut out = csv_line(CATALOGUE_COLUMNS.iter().chain(&CATALOGUE_OPTIONAL).map(|s| s.to_string()));
     for s in catalogue.sub_classes() {
         let class = catalogue.class(s.kind, s.code.class());
         let urgency: Vec<&str> = s.urgency_levels.iter().map(|u| u.as_str()).collect();
@@ -221,6 +235,7 @@ pub fn catalogue_to_csv(catalogue: &CatalogueVersion) -> String {
             l.handle.to_string(),
             l.verify.to_string(),
             milestones.join(";"),
+            s.sla.as_ref().and_then(|p| serde_json::to_string(p).ok()).unwrap_or_default(),
         ]);
     }
     out
@@ -234,7 +249,7 @@ pub fn rules_from_csv(
     directory: &Directory,
 ) -> Result<RuleSet, ImportError> {
     let mut issues = Issues::default();
-    let table = read_csv(text, &RULE_COLUMNS, &mut issues);
+    let table = read_csv(text, &RULE_COLUMNS, &[], &mut issues);
     let mut rules = Vec::new();
     for (at, row) in &table.rows {
         let code = Some(field(row, "id"));

@@ -4,7 +4,8 @@
 //! Owns: the versioned category catalogue (codes, conditions, per-stage limits, milestones), the
 //! unit directory and facility registry, the effective-dated responsibility list, routing and
 //! in-unit assignment, CSV/JSON importers and a demo dataset. Pure: it parses strings it is handed,
-//! does no I/O, holds no clock and depends on no other Gridflow crate, so the engine, the API and
+//! does no I/O and holds no clock; of Gridflow's crates it uses only the pure gridflow-sla, whose
+//! threshold and escalation types a sub-class's SLA policy is written in. The engine, the API and
 //! tools can all share it. Areas are referred to by code strings only (see [`codes`]).
 //!
 //! Routing precedence is documented on [`decide`].
@@ -17,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod rules;
+pub mod sla_policy;
 mod timeline;
 pub mod units;
 
@@ -29,5 +31,6 @@ pub use codes::{AreaCode, AreaLevel, CategoryCode, CategoryRef, ClassCode, CodeE
 pub use decide::{Basis, Candidate, Decision, RouteRequest, Router, TriageReason, Verdict};
 pub use error::{ImportError, Issue, Problem};
 pub use rules::{AreaSelector, CategorySelector, ResponsibilityList, Rule, RuleSet};
+pub use sla_policy::SlaPolicy;
 pub use timeline::Dated;
 pub use units::{AssignmentPolicy, Directory, DirectoryDoc, DutyWindow, Facility, Handler, Unit, UnitType};

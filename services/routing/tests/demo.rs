@@ -46,9 +46,17 @@ fn catalogue_round_trips_through_csv_and_json() {
         let json = serde_json::to_string(v).unwrap();
         assert_eq!(&catalogue_from_json(&json).unwrap(), v);
     }
-    // The shipped CSV (class names only on each class's first row) is what v1 was built from.
+    // The shipped CSV (class names only on each class's first row, no SLA policies) plus the
+    // emergency policy is what v1 was built from.
     let v1 = &r.catalogue().versions()[0];
-    assert_eq!(&catalogue_from_csv(1, demo::CATALOGUE_V1_FROM, demo::catalogue_v1_csv()).unwrap(), v1);
+    let shipped = catalogue_from_csv(1, demo::CATALOGUE_V1_FROM, demo::catalogue_v1_csv()).unwrap();
+    assert!(shipped.sub_classes().iter().all(|s| s.sla.is_none()));
+    assert_ne!(&shipped, v1);
+    let subs = demo::with_emergency_policy(shipped.sub_classes().to_vec());
+    assert_eq!(subs.iter().filter(|s| s.sla.is_some()).count(), 6, "0501–0504, 0506 and 0507");
+    let with_policy =
+        gridflow_routing::CatalogueVersion::new(1, demo::CATALOGUE_V1_FROM, shipped.classes().to_vec(), subs);
+    assert_eq!(&with_policy.unwrap(), v1);
 }
 
 #[test]

@@ -206,3 +206,31 @@ fn directory_json_validation() {
     let e = directory_from_json(r#"{"units": [{"id": "x", "type": "palace"}]}"#).unwrap_err();
     assert_eq!(e.issues[0].at, "units[0]");
 }
+
+#[test]
+fn sla_policy_column_is_optional_and_checked() {
+    let row = |sla: &str| {
+        format!(
+            "{},sla\nevent,0102,市容环境,Cityscape,暴露垃圾,Exposed garbage,r,c,normal;emergency,,30min,1wh,1wh,1wd,1wd,,{sla}\n",
+            CAT_HEADER.trim_end()
+        )
+    };
+    let good = r#""{""thresholds"":[50,75,100],""escalation_by_urgency"":{""emergency"":{""steps"":[{""after"":{""threshold"":75},""action"":{""kind"":""whistle"",""departments"":[""dept-water""],""report_in_minutes"":30}}]}}}""#;
+    let v = catalogue_from_csv(1, day("2024-01-01"), &row(good)).unwrap();
+    let policy = v.sub_classes()[0].sla.clone().unwrap();
+    assert_eq!(policy.thresholds.unwrap().percents(), &[50, 75, 100]);
+    // Exported and read back unchanged.
+    let csv = gridflow_routing::import::catalogue_to_csv(&v);
+    assert_eq!(catalogue_from_csv(1, day("2024-01-01"), &csv).unwrap(), v);
+    // An empty cell means the defaults.
+    assert!(catalogue_from_csv(1, day("2024-01-01"), &row("")).unwrap().sub_classes()[0].sla.is_none());
+    // A chain waiting for a threshold the policy lacks, or a bad threshold list, is refused.
+    let unknown = good.replace("[50,75,100]", "[50,80,100]");
+    let got = issues(catalogue_from_csv(1, day("2024-01-01"), &row(&unknown)).unwrap_err());
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!((got[0].0.as_str(), got[0].1.as_deref()), ("row 2", Some("0102")));
+    assert!(got[0].2.contains("sla.escalation_by_urgency.emergency") && got[0].2.contains("75%"), "{got:?}");
+    let descending = good.replace("[50,75,100]", "[75,50,100]");
+    let got = issues(catalogue_from_csv(1, day("2024-01-01"), &row(&descending)).unwrap_err());
+    assert!(got[0].2.starts_with("sla:") && got[0].2.contains("ascending"), "{got:?}");
+}
