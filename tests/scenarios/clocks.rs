@@ -178,16 +178,20 @@ pub async fn clocks_across_extension_rework_reopen(app: &TestApp) {
     assert!(after["generation"].as_i64().unwrap() > before["generation"].as_i64().unwrap(), "{before} → {after}");
     assert!(of_stage(&case, "clock_started", "handle").len() >= 2, "restarted on rework");
 
-    // Close, then reopen after a bad rating: every clock stops; dispatching again starts them anew.
+    // Close, then reopen after a bad rating: every clock stops but the dispatch clock, which runs
+    // until the case is dispatched again; dispatching starts sign and handle anew.
     app.must_act(&unit, &id, json!({ "action": "feedback", "note": "replaced again" })).await;
     app.must_act(&worker, &id, json!({ "action": "verify", "passed": true })).await;
     let reopened = app.must_act(&lead, &id, json!({ "action": "reopen", "reason": "citizen dissatisfied" })).await;
     assert_eq!(reopened["status"], "reopened");
     let case = app.case(&worker, &id).await;
-    assert!(case["clocks"].as_object().unwrap().values().all(|c| c["state"] == "stopped"), "{}", case["clocks"]);
+    let clocks = case["clocks"].as_object().unwrap();
+    assert!(clocks.iter().all(|(k, c)| (c["state"] == "running") == (k == "dispatch")), "{}", case["clocks"]);
     let generation = handle(&case)["generation"].as_i64().unwrap();
     app.must_act(&dispatcher, &id, json!({ "action": "dispatch", "department": "dept-sanitation" })).await;
-    let again = handle(&app.case(&worker, &id).await);
+    let case = app.case(&worker, &id).await;
+    let again = handle(&case);
     assert_eq!(again["state"], "running");
     assert!(again["generation"].as_i64().unwrap() > generation);
+    assert_eq!(case["clocks"]["dispatch"]["state"], "stopped", "{}", case["clocks"]);
 }

@@ -21,6 +21,19 @@ fn position(case: &Value, pred: impl Fn(&Value) -> bool) -> usize {
     case["timeline"].as_array().unwrap().iter().position(pred).unwrap()
 }
 
+/// The case as soon as its timeline holds an event of `kind` (the SLA timers fire it within 90 s).
+async fn first_of(app: &TestApp, token: &str, id: &str, kind: &str) -> Value {
+    let start = Instant::now();
+    loop {
+        let c = app.case(token, id).await;
+        if !kinds(&c, kind).is_empty() {
+            return c;
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "no `{kind}` within 90 s: {c}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// 80 % → `notified` (the unit's dispatcher), breach → `urged`, once each, by the system.
 pub async fn sla_escalation_chain(app: &TestApp) {
     one_minute_handling(app).await;
@@ -28,15 +41,7 @@ pub async fn sla_escalation_chain(app: &TestApp) {
     let id = app.submit(&worker, CATEGORY).await;
     let case = app.wait_status(&worker, &id, "dispatched", Duration::from_secs(10)).await;
     let unit = case["department"].as_str().unwrap().to_string();
-    let start = Instant::now();
-    loop {
-        let c = app.case(&worker, &id).await;
-        if !kinds(&c, "urged").is_empty() {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(90), "no breach urge within 90 s: {c}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    first_of(app, &worker, &id, "urged").await;
     // Give any duplicate firing time to show up.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let case = app.case(&worker, &id).await;
@@ -67,15 +72,7 @@ pub async fn sla_policy_from_the_catalogue(app: &TestApp) {
     let case = app.wait_status(&worker, &id, "dispatched", Duration::from_secs(10)).await;
     let unit = case["department"].as_str().unwrap().to_string();
     let grid = case["grid"].as_str().unwrap().to_string();
-    let start = Instant::now();
-    let case = loop {
-        let c = app.case(&worker, &id).await;
-        if !kinds(&c, "urged").is_empty() {
-            break c;
-        }
-        assert!(start.elapsed() < Duration::from_secs(90), "no breach urge within 90 s: {c}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let case = first_of(app, &worker, &id, "urged").await;
     let handle_thresholds: Vec<u64> = kinds(&case, "threshold_reached")
         .iter()
         .filter(|t| t["event"]["stage"] == "handle")
@@ -98,6 +95,36 @@ pub async fn sla_policy_from_the_catalogue(app: &TestApp) {
     // The case view's light uses the same policy: past 50 % (its warning threshold) it was yellow,
     // now it is red.
     assert_eq!(case["clocks"]["handle"]["light"], "red", "{case}");
+}
+
+/// The demo emergency policy re-dispatches a case its unit has not signed for by the sign clock's
+/// breach: with a 1-minute sign limit on road flooding 0504, the system re-routes the case without
+/// the silent unit, records why, and the new unit's sign clock starts afresh.
+pub async fn sla_auto_redispatch_when_unsigned(app: &TestApp) {
+    handling_limit(app, "event,0504,", ",10min,15min,120min,", ",10min,1min,120min,").await;
+    let worker = app.login("worker").await;
+    let id = app.submit(&worker, "event:0504").await;
+    let case = app.wait_status(&worker, &id, "dispatched", Duration::from_secs(10)).await;
+    let silent = case["department"].as_str().unwrap().to_string();
+    let case = first_of(app, &worker, &id, "redispatched").await;
+    let moved = &kinds(&case, "redispatched")[0];
+    assert_eq!(moved["event"]["from"], silent.as_str(), "{moved}");
+    assert!(moved["actor"].as_str().unwrap().starts_with("system:"), "{moved}");
+    assert!(moved["event"]["reason"].as_str().unwrap().contains("re-dispatched automatically"), "{moved}");
+    let to = moved["event"]["to"].as_str().unwrap();
+    assert_ne!(to, silent);
+    assert_eq!(case["department"], to);
+    assert_eq!(case["status"], "dispatched");
+    let excluded: Vec<&str> =
+        case["routing"]["excluded"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
+    assert_eq!(excluded, [silent.as_str()], "{case}");
+    // The re-dispatch follows the sign clock's breach, and a new sign clock runs for the new unit.
+    let breach = position(&case, |t| {
+        t["type"] == "threshold_reached" && t["event"]["stage"] == "sign" && t["event"]["percent"] == 100
+    });
+    assert!(breach < position(&case, |t| t["type"] == "redispatched"), "{case}");
+    assert_eq!(case["clocks"]["sign"]["state"], "running", "{case}");
+    assert!(case["clocks"]["sign"]["generation"].as_u64().unwrap() > 1, "{case}");
 }
 
 /// What the local receiver saw: the `Idempotency-Key`, the JSON body and the status it answered.

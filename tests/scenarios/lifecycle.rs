@@ -21,30 +21,45 @@ pub async fn happy_path(app: &TestApp) {
     let closed = app.must_act(&worker, &id, json!({ "action": "verify", "passed": true })).await;
     assert_eq!(closed["status"], "closed");
     let case = app.case(&worker, &id).await;
-    let kinds: Vec<&str> = case["timeline"].as_array().unwrap().iter().map(|t| t["type"].as_str().unwrap()).collect();
+    // Clock events carry their stage: `clock_started:intake`.
+    let kinds: Vec<String> = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| match t["event"]["stage"].as_str() {
+            Some(stage) if t["type"].as_str().unwrap().starts_with("clock_") => {
+                format!("{}:{stage}", t["type"].as_str().unwrap())
+            }
+            _ => t["type"].as_str().unwrap().to_string(),
+        })
+        .collect();
     assert_eq!(
         kinds,
         [
             "reported",
+            "clock_started:intake",
             "accepted",
             "registered",
             "routed",
             "dispatched",
             "assigned",
-            "clock_started",
-            "clock_started",
+            "clock_stopped:intake",
+            "clock_started:dispatch",
+            "clock_stopped:dispatch",
+            "clock_started:sign",
+            "clock_started:handle",
             "signed",
-            "clock_stopped",
+            "clock_stopped:sign",
             "feedback_given",
-            "clock_stopped",
-            "clock_started",
+            "clock_stopped:handle",
+            "clock_started:verify",
             "verified",
             "closed",
-            "clock_stopped"
+            "clock_stopped:verify"
         ]
     );
     let seqs: Vec<i64> = case["timeline"].as_array().unwrap().iter().map(|t| t["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs, (1..=16).collect::<Vec<_>>());
+    assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
 }
 
 /// Rework after a failed verification, then a return that is approved and re-dispatched.

@@ -69,6 +69,7 @@ macro_rules! all_scenarios {
             clocks_across_extension_rework_reopen,
             sla_escalation_chain,
             sla_policy_from_the_catalogue,
+            sla_auto_redispatch_when_unsigned,
             sla_metrics_report,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);

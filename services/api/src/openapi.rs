@@ -112,7 +112,7 @@ pub fn document() -> Value {
                 "parameters": [q("by", json!({ "type": "string", "enum": ["unit", "street", "grid", "category"], "default": "unit" })),
                     q("from", json!({ "type": "string", "format": "date-time", "description": "default: `to` − 30 days" })),
                     q("to", json!({ "type": "string", "format": "date-time", "description": "default: now" })),
-                    q("stage", json!({ "type": "string", "enum": ["sign", "handle", "verify"], "default": "handle" }))],
+                    q("stage", json!({ "type": "string", "enum": ["intake", "dispatch", "sign", "handle", "verify"], "default": "handle" }))],
                 "responses": errors(json!({ "200": ok("Figures per group", "SlaReport") })) } },
             "/healthz": { "get": { "summary": "Liveness", "security": [], "responses": { "200": { "description": "Alive" } } } },
             "/readyz": { "get": { "summary": "Readiness: fails while the store is unreachable", "security": [],

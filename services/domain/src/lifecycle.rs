@@ -40,7 +40,8 @@ pub fn roles_for(cmd: &Command) -> &'static [Role] {
         Command::Reopen { .. } => &[ShiftLead, Supervisor],
         Command::Escalate { .. } => &[Supervisor, ShiftLead, SectionHead, Leader, System],
         Command::Urge { .. } => &[Supervisor, ShiftLead, Leader, System],
-        Command::Reroute { .. } => &[Dispatcher, ShiftLead],
+        // The system re-routes when an escalation chain's automatic re-dispatch step fires.
+        Command::Reroute { .. } => &[Dispatcher, ShiftLead, System],
         Command::Route { .. } => &[System],
         Command::Assign { .. } => &[UnitDispatcher, System],
         Command::LinkDuplicate { .. } | Command::FireThreshold { .. } | Command::Notify { .. } => &[System],

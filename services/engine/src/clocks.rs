@@ -4,6 +4,7 @@
 //! what the events recorded ([`ClockView`]), from which the clock is rebuilt for the next change.
 
 use crate::service::{CaseService, DEFAULT_CALENDAR, apply_events};
+use crate::sla_metrics::stage_name;
 use chrono::{DateTime, Duration, Utc};
 use gridflow_calendar::Calendar;
 use gridflow_domain::Actor;
@@ -15,6 +16,10 @@ use gridflow_sla::{ClockPause, ClockState, ExtensionGrant, Limit, LimitUnit, Sta
 pub use gridflow_sla::{Light, Thresholds};
 use std::collections::BTreeMap;
 
+/// Accept 受理 and register 立案: from the report until the case is registered (or turned away).
+pub const INTAKE: &str = "intake";
+/// From registration (or a reopening) until the case is dispatched.
+pub const DISPATCH: &str = "dispatch";
 pub const SIGN: &str = "sign";
 pub const HANDLE: &str = "handle";
 pub const VERIFY: &str = "verify";
@@ -34,6 +39,8 @@ pub fn limit_of(l: TimeLimit) -> Limit {
 /// The limit of a stage clock: the sub-class's, or none (the handle clock falls back to a day).
 fn stage_limit(stage: &str, limits: Option<&StageLimits>) -> Option<Limit> {
     match (stage, limits) {
+        (INTAKE, Some(l)) => Some(limit_of(l.accept)),
+        (DISPATCH, Some(l)) => Some(limit_of(l.dispatch)),
         (SIGN, Some(l)) => Some(limit_of(l.sign)),
         (HANDLE, Some(l)) => Some(limit_of(l.handle)),
         (VERIFY, Some(l)) => Some(limit_of(l.verify)),
@@ -48,12 +55,13 @@ pub fn handle_due(limits: Option<&StageLimits>, cal: &Calendar, now: DateTime<Ut
     StageClock::start(Stage::Handle, limit, cal, now).ok().map(|c| c.due_at)
 }
 
-fn stage_of(name: &str) -> Stage {
+/// The SLA stage a clock name times.
+pub(crate) fn stage_of(name: &str) -> Stage {
     match name {
         SIGN => Stage::Sign,
         VERIFY => Stage::Verify,
-        "dispatch" => Stage::Dispatch,
-        "intake" => Stage::Intake,
+        DISPATCH => Stage::Dispatch,
+        INTAKE => Stage::Intake,
         _ => Stage::Handle,
     }
 }
@@ -179,6 +187,8 @@ impl Changes<'_> {
 /// The stages whose clocks run while a case is in `state` (`None`: keep whatever runs).
 fn running_in(state: CaseState) -> Option<&'static [&'static str]> {
     match state {
+        CaseState::Reported | CaseState::Accepted => Some(&[INTAKE]),
+        CaseState::Registered | CaseState::Reopened => Some(&[DISPATCH]),
         CaseState::Dispatched => Some(&[SIGN, HANDLE]),
         CaseState::Signed | CaseState::InProgress | CaseState::Rework => Some(&[HANDLE]),
         CaseState::FeedbackGiven | CaseState::Verifying => Some(&[VERIFY]),
@@ -187,7 +197,9 @@ fn running_in(state: CaseState) -> Option<&'static [&'static str]> {
     }
 }
 
-/// The clock events a change from `before` to `after` implies, at `now`: sign and handle clocks
+/// The clock events a change from `before` to `after` implies, at `now`: the intake clock runs from
+/// the report to registration, the dispatch clock from registration (or reopening) to dispatch —
+/// started and stopped in one commit when the router does both at once —, sign and handle clocks
 /// (re)start at (re-)dispatch, sign stops at sign-for, handle stops at feedback and restarts at
 /// rework, verify runs from feedback to close or a failed check; everything pauses while suspended
 /// and resumes after; an approved extension moves the handle clock to the new due.
@@ -221,12 +233,26 @@ pub fn clock_events(
     let dispatched_anew = after.state == CaseState::Dispatched
         && (matches!(before.state, CaseState::Registered | CaseState::Reopened)
             || before.department != after.department);
+    let reported = after.state == CaseState::Reported && !ch.clocks.contains_key(INTAKE);
+    let awaiting_dispatch = |s: CaseState| matches!(s, CaseState::Registered | CaseState::Reopened);
+    let before_registration = matches!(before.state, CaseState::Reported | CaseState::Accepted | CaseState::Closed);
+    let registered_anew = (awaiting_dispatch(after.state) && !awaiting_dispatch(before.state))
+        || (before_registration && after.state == CaseState::Dispatched);
     let reworked = after.rework_count > before.rework_count;
     let fed_back = after.state == CaseState::FeedbackGiven && before.state != CaseState::FeedbackGiven;
     if let Some(keep) = running_in(after.state) {
         let stale: Vec<String> = ch.clocks.keys().filter(|k| !keep.contains(&k.as_str())).cloned().collect();
         for stage in stale {
             ch.stop(&stage);
+        }
+    }
+    if reported {
+        ch.start(INTAKE, stage_limit(INTAKE, limits));
+    }
+    if registered_anew {
+        ch.start(DISPATCH, stage_limit(DISPATCH, limits));
+        if !awaiting_dispatch(after.state) {
+            ch.stop(DISPATCH);
         }
     }
     if dispatched_anew {
@@ -240,16 +266,6 @@ pub fn clock_events(
         ch.start(VERIFY, stage_limit(VERIFY, limits));
     }
     ch.events
-}
-
-fn stage_name(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Sign => SIGN,
-        Stage::Verify => VERIFY,
-        Stage::Dispatch => "dispatch",
-        Stage::Intake => "intake",
-        Stage::Handle => HANDLE,
-    }
 }
 
 /// Moves the handle clock to the domain's new due (or by the requested minutes if that is not later).

@@ -8,7 +8,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use gridflow_domain::lifecycle::states_for;
 use gridflow_domain::ports::TimerSpec;
-use gridflow_domain::{Case, ClockRun, Command, Urgency};
+use gridflow_domain::{Case, ClockRun, Command, RoutingNote, Urgency};
 use gridflow_routing::SubClass;
 use gridflow_sla::{Action, EscalationChain, Repeat, Step, StepRun, Thresholds, Trigger, next_step_at};
 use std::collections::BTreeMap;
@@ -28,19 +28,27 @@ pub const STREET_OFFICE: &str = "street";
 pub fn default_chain() -> EscalationChain {
     EscalationChain {
         steps: vec![
-            Step { after: Trigger::Threshold(80), delay_minutes: 0, action: Action::NotifyDispatcher, repeat: None },
-            Step { after: Trigger::Breach, delay_minutes: 0, action: Action::Urge, repeat: None },
+            Step {
+                after: Trigger::Threshold(80),
+                delay_minutes: 0,
+                action: Action::NotifyDispatcher,
+                repeat: None,
+                stages: vec![],
+            },
+            Step { after: Trigger::Breach, delay_minutes: 0, action: Action::Urge, repeat: None, stages: vec![] },
             Step {
                 after: Trigger::Breach,
                 delay_minutes: 60,
                 action: Action::Urge,
                 repeat: Some(Repeat { every_minutes: 24 * 60, max_times: 3 }),
+                stages: vec![],
             },
             Step {
                 after: Trigger::Breach,
                 delay_minutes: 24 * 60,
                 action: Action::Escalate { to: STREET_OFFICE.into() },
                 repeat: None,
+                stages: vec![],
             },
         ],
     }
@@ -89,7 +97,8 @@ fn spec(case: &Case, clock: &str, generation: i32, step: usize, repetition: u32,
     TimerSpec { case_id: case.id, clock: clock.into(), generation, kind: kind(step, repetition), due_at }
 }
 
-/// The first run of every step that threshold `percent` (fired at its instant `fired_at`) starts.
+/// The first run of every step that threshold `percent` of `clock` (fired at its instant
+/// `fired_at`) starts, among the steps that apply to that clock's stage.
 pub fn first_runs(
     chain: &EscalationChain,
     case: &Case,
@@ -99,8 +108,9 @@ pub fn first_runs(
     fired_at: DateTime<Utc>,
 ) -> Vec<TimerSpec> {
     let fired = BTreeMap::from([(percent, fired_at)]);
+    let stage = crate::clocks::stage_of(clock);
     (0..chain.steps.len())
-        .filter(|&i| chain.steps[i].after.percent() == percent)
+        .filter(|&i| chain.steps[i].after.percent() == percent && chain.steps[i].applies_to(stage))
         .filter_map(|i| {
             let at = next_step_at(&only(chain, i)?, &fired, &[], fired_at)?;
             Some(spec(case, clock, generation, i, 0, at))
@@ -142,8 +152,17 @@ pub fn street_office(case: &Case) -> Option<String> {
 }
 
 /// The commands one step run applies to `case` (empty when the action does not apply now).
-pub fn commands(action: &Action, case: &Case, clock: &str, step: usize, repetition: u32) -> Vec<Command> {
-    let unit = case.department.clone().unwrap_or_else(|| "unassigned".into());
+/// `elsewhere` is where an automatic re-dispatch sends the case (see
+/// [`crate::routing::decide_elsewhere`]); without it the dispatcher is asked to re-dispatch by hand.
+pub fn commands(
+    action: &Action,
+    case: &Case,
+    clock: &str,
+    (step, repetition): (usize, u32),
+    elsewhere: Option<&RoutingNote>,
+) -> Vec<Command> {
+    // Before dispatch (intake and dispatch clocks) the case is the command center's 指挥中心.
+    let unit = case.department.clone().unwrap_or_else(|| "center".into());
     let why = |what: &str| format!("{what} (escalation step {step}, run {repetition}, {clock} clock)");
     // The symbolic [`STREET_OFFICE`] names the street office of the case's grid.
     let resolve =
@@ -161,10 +180,16 @@ pub fn commands(action: &Action, case: &Case, clock: &str, step: usize, repetiti
                 reason: why(&format!("whistle 吹哨: report in within {report_in_minutes} minutes")),
             })
             .collect(),
-        // No automatic re-dispatch yet: the dispatcher is asked to re-dispatch by hand.
-        Action::AutoRedispatch => {
-            vec![Command::Notify { to: "dispatcher".into(), reason: why("re-dispatch requested") }]
-        }
+        Action::AutoRedispatch => match elsewhere {
+            Some(note) => vec![Command::Reroute {
+                reason: why("no progress in time: re-dispatched automatically"),
+                decision: Some(note.clone()),
+            }],
+            None => vec![Command::Notify {
+                to: "dispatcher".into(),
+                reason: why("no progress in time and the rules name no other unit: re-dispatch by hand"),
+            }],
+        },
     };
     commands.into_iter().filter(|c| states_for(c).contains(&case.state)).collect()
 }

@@ -70,7 +70,7 @@ fn a_sub_class_policy_overrides_the_default_chain_and_thresholds() {
 #[test]
 fn a_whistle_names_the_street_office_of_the_grid() {
     let chain = chain_for(Some(&emergency_sub_class()), Urgency::Emergency);
-    let sent: Vec<String> = commands(&chain.steps[1].action, &dispatched(), "handle", 1, 0)
+    let sent: Vec<String> = commands(&chain.steps[1].action, &dispatched(), "handle", (1, 0), None)
         .into_iter()
         .map(|c| match c {
             Command::Notify { to, reason } => {
@@ -144,13 +144,13 @@ fn a_repeating_urge_arms_each_repetition_up_to_the_limit() {
 fn steps_become_commands_for_the_case() {
     let case = dispatched();
     let c = chain();
-    let notify = commands(&c.steps[0].action, &case, "handle", 0, 0);
+    let notify = commands(&c.steps[0].action, &case, "handle", (0, 0), None);
     assert!(matches!(notify.as_slice(), [Command::Notify { to, .. }] if to == "sanitation:dispatcher"), "{notify:?}");
-    assert!(matches!(commands(&c.steps[1].action, &case, "handle", 1, 0).as_slice(), [Command::Urge { .. }]));
-    let escalate = commands(&c.steps[3].action, &case, "handle", 3, 0);
+    assert!(matches!(commands(&c.steps[1].action, &case, "handle", (1, 0), None).as_slice(), [Command::Urge { .. }]));
+    let escalate = commands(&c.steps[3].action, &case, "handle", (3, 0), None);
     assert!(matches!(escalate.as_slice(), [Command::Escalate { to, .. }] if to == "street-110101001"), "{escalate:?}");
     let whistle = Action::Whistle { departments: vec!["a".into(), "b".into()], report_in_minutes: 30 };
-    assert_eq!(commands(&whistle, &case, "handle", 0, 0).len(), 2);
+    assert_eq!(commands(&whistle, &case, "handle", (0, 0), None).len(), 2);
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn progress_on_the_stage_stops_the_chain() {
     case.apply(&Event::ClockPaused { stage: "handle".into(), reason: "suspended".into(), generation: 2 }, t0());
     assert!(!running_at(&case, "handle", 1));
     case.state = CaseState::Suspended;
-    assert!(commands(&Action::Urge, &case, "handle", 1, 0).is_empty(), "no urge while suspended");
+    assert!(commands(&Action::Urge, &case, "handle", (1, 0), None).is_empty(), "no urge while suspended");
 }
 
 #[test]
@@ -171,4 +171,47 @@ fn the_street_office_needs_nine_grid_digits() {
     assert_eq!(street_office(&case).as_deref(), Some("street-110101001"));
     case.grid = Some("1101".into());
     assert_eq!(street_office(&case), None);
+}
+
+#[test]
+fn auto_redispatch_reroutes_elsewhere_or_asks_the_dispatcher() {
+    let case = dispatched();
+    let elsewhere = RoutingNote {
+        lead: Some("street-110101001".into()),
+        co_handlers: vec![],
+        basis: "street_fallback".into(),
+        detail: "110101001".into(),
+        rule_set_version: Some(2),
+        catalogue_version: Some(2),
+        grid: case.grid.clone(),
+        excluded: vec!["sanitation".into()],
+    };
+    let moved = commands(&Action::AutoRedispatch, &case, "sign", (2, 0), Some(&elsewhere));
+    match moved.as_slice() {
+        [Command::Reroute { reason, decision: Some(note) }] => {
+            assert!(reason.contains("re-dispatched automatically"), "{reason}");
+            assert_eq!(note.lead.as_deref(), Some("street-110101001"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let by_hand = commands(&Action::AutoRedispatch, &case, "sign", (2, 0), None);
+    assert!(matches!(by_hand.as_slice(), [Command::Notify { to, .. }] if to == "dispatcher"), "{by_hand:?}");
+    // Once the case is past signing and handling, there is nothing to re-dispatch.
+    let mut fed_back = dispatched();
+    fed_back.state = CaseState::FeedbackGiven;
+    assert!(commands(&Action::AutoRedispatch, &fed_back, "verify", (2, 0), Some(&elsewhere)).is_empty());
+}
+
+#[test]
+fn a_step_limited_to_a_stage_runs_only_on_that_stage_clock() {
+    let case = dispatched();
+    let chain = chain_for(Some(&emergency_sub_class()), Urgency::Emergency);
+    let redispatch = chain.steps.iter().position(|s| s.action == Action::AutoRedispatch).unwrap();
+    let breach = t0() + Duration::minutes(60);
+    let on = |clock: &str| -> Vec<String> {
+        first_runs(&chain, &case, clock, 1, 100, breach).into_iter().map(|t| t.kind).collect()
+    };
+    assert!(on("sign").contains(&kind(redispatch, 0)), "{:?}", on("sign"));
+    assert!(!on("handle").contains(&kind(redispatch, 0)), "{:?}", on("handle"));
+    assert!(on("handle").contains(&kind(2, 0)), "the breach urge runs on every clock: {:?}", on("handle"));
 }

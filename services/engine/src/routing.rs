@@ -119,14 +119,41 @@ pub fn explain(reference: &Reference, q: &Query) -> Result<Explanation, ExplainE
 
 /// The routing decision for a case, excluding units that returned it.
 pub fn decide_for(reference: &Reference, case: &Case, now: DateTime<Utc>) -> Option<Explanation> {
+    decide_excluding(reference, case, now, case.returned_by.clone())
+}
+
+fn decide_excluding(
+    reference: &Reference,
+    case: &Case,
+    now: DateTime<Utc>,
+    excluded_units: Vec<String>,
+) -> Option<Explanation> {
     let q = Query {
         category: case.category.clone(),
         point: Some((case.lat, case.lon)),
         facility_id: case.facility_id.clone(),
         date: local_date(now),
-        excluded_units: case.returned_by.clone(),
+        excluded_units,
     };
     explain(reference, &q).ok()
+}
+
+/// Where the rules send the case without its current unit, the units that returned it and those
+/// the last routing decision already left out (so automatic re-dispatches never bounce back): the
+/// target of an automatic re-dispatch. `None` when they name no other unit.
+pub fn decide_elsewhere(reference: &Reference, case: &Case, now: DateTime<Utc>) -> Option<RoutingNote> {
+    let current = case.department.clone()?;
+    let mut excluded = case.returned_by.clone();
+    let before = case.routing.iter().flat_map(|r| r.excluded.iter().cloned());
+    for unit in before.chain([current.clone()]) {
+        if !excluded.contains(&unit) {
+            excluded.push(unit);
+        }
+    }
+    let e = decide_excluding(reference, case, now, excluded.clone())?;
+    let mut n = note(&e);
+    n.excluded = excluded;
+    n.lead.as_ref().is_some_and(|lead| *lead != current).then_some(n)
 }
 
 /// The timeline's record of a decision.

@@ -5,13 +5,14 @@
 //! their step the same way (see [`crate::escalation`]).
 
 use crate::escalation;
+use crate::routing::decide_elsewhere;
 use crate::service::{CaseService, ServiceError};
 use crate::system::Planned;
 use chrono::Utc;
 use futures_util::StreamExt;
 use gridflow_domain::clock::threshold_pending;
 use gridflow_domain::ports::{DueTimer, StoreError};
-use gridflow_domain::{Case, Command};
+use gridflow_domain::{Case, Command, RoutingNote};
 use gridflow_sla::{Action, EscalationChain};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -84,30 +85,45 @@ fn plan_threshold(case: &Case, timer: &DueTimer, percent: u16, chain: &Escalatio
 
 /// What firing escalation run `(step, repetition)` does: its action and the arming of its next
 /// repetition, only while the clock still runs at the timer's generation.
-fn plan_step(case: &Case, timer: &DueTimer, (step, repetition): (usize, u32), chain: &EscalationChain) -> Planned {
+fn plan_step(case: &Case, timer: &DueTimer, (step, repetition): (usize, u32), policy: &Policy) -> Planned {
     if !escalation::running_at(case, &timer.clock, timer.generation) {
         return Planned::default();
     }
+    let chain = &policy.chain;
     let Some(action) = chain.steps.get(step).map(|s| &s.action) else { return Planned::default() };
     Planned {
-        commands: escalation::commands(action, case, &timer.clock, step, repetition),
+        commands: escalation::commands(action, case, &timer.clock, (step, repetition), policy.elsewhere.as_ref()),
         arm: escalation::next_run(chain, case, &timer.clock, timer.generation, (step, repetition), timer.due_at)
             .into_iter()
             .collect(),
     }
 }
 
-/// The chain of the case's sub-class, read from the reference data in force now.
-fn chain(service: &CaseService, case: &Case) -> EscalationChain {
-    let reference = service.reference.get();
-    escalation::chain_for(reference.registered_sub_class(case, Utc::now()), case.urgency)
+/// What the reference data in force says about a case's escalation: its sub-class's chain and,
+/// if the chain can re-dispatch automatically, where the rules would send the case instead.
+struct Policy {
+    chain: EscalationChain,
+    elsewhere: Option<RoutingNote>,
 }
 
-fn plan(case: &Case, timer: &DueTimer, chain: &EscalationChain) -> Planned {
+fn chain(service: &CaseService, case: &Case) -> EscalationChain {
+    escalation::chain_for(service.reference.get().registered_sub_class(case, Utc::now()), case.urgency)
+}
+
+fn policy(service: &CaseService, case: &Case) -> Policy {
+    let reference = service.reference.get();
+    let now = Utc::now();
+    let chain = escalation::chain_for(reference.registered_sub_class(case, now), case.urgency);
+    let redispatches = chain.steps.iter().any(|s| s.action == Action::AutoRedispatch);
+    let elsewhere = if redispatches { decide_elsewhere(&reference, case, now) } else { None };
+    Policy { chain, elsewhere }
+}
+
+fn plan(case: &Case, timer: &DueTimer, policy: &Policy) -> Planned {
     if let Ok(percent) = timer.kind.parse::<u16>() {
-        plan_threshold(case, timer, percent, chain)
+        plan_threshold(case, timer, percent, &policy.chain)
     } else if let Some(step_run) = escalation::parse_kind(&timer.kind) {
-        plan_step(case, timer, step_run, chain)
+        plan_step(case, timer, step_run, policy)
     } else {
         Planned::default()
     }
@@ -122,7 +138,7 @@ async fn fire(service: &CaseService, owner: &str, timer: &DueTimer) {
         return;
     }
     let result = service
-        .act_as_system_arming(timer.case_id, None, Some(timer.id), |case| plan(case, timer, &chain(service, case)))
+        .act_as_system_arming(timer.case_id, None, Some(timer.id), |case| plan(case, timer, &policy(service, case)))
         .await;
     match result {
         Ok(Some(case)) => {

@@ -15,7 +15,7 @@
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
 
-use gridflow_sla::{Action, EscalationChain, Repeat, Step, Thresholds, Trigger};
+use gridflow_sla::{Action, EscalationChain, Repeat, Stage, Step, Thresholds, Trigger};
 
 use crate::catalogue::{Catalogue, CatalogueVersion, LimitUnit, StageLimits, SubClass, TimeLimit, Urgency};
 use crate::codes::{AreaCode, CategoryCode, CategoryRef, Kind, LayerGrid};
@@ -63,9 +63,11 @@ pub fn rules_v1_csv() -> &'static str {
 /// The SLA policy of emergencies 突发事件: a reminder to the unit's dispatcher at a quarter of the
 /// limit; at half, the whistle 吹哨 — the emergency bureau and the street office of the case's grid
 /// must report in within 30 minutes; at the breach an urge, repeated every 30 minutes up to 3 more
-/// times, and 30 minutes after the breach escalation to the district.
+/// times, and 30 minutes after the breach escalation to the district. A unit that has not signed
+/// for the case by the sign clock's breach loses it: the case is re-dispatched automatically to
+/// where the rules send it without that unit (the street office, by territorial fallback).
 pub fn emergency_policy() -> SlaPolicy {
-    let step = |after, delay_minutes, action, repeat| Step { after, delay_minutes, action, repeat };
+    let step = |after, delay_minutes, action, repeat| Step { after, delay_minutes, action, repeat, stages: vec![] };
     let whistle =
         Action::Whistle { departments: vec!["dept-emergency".into(), "street".into()], report_in_minutes: 30 };
     SlaPolicy {
@@ -76,6 +78,7 @@ pub fn emergency_policy() -> SlaPolicy {
                 step(Trigger::Threshold(50), 0, whistle, None),
                 step(Trigger::Breach, 0, Action::Urge, Some(Repeat { every_minutes: 30, max_times: 3 })),
                 step(Trigger::Breach, 30, Action::Escalate { to: "district-110101".into() }, None),
+                Step { stages: vec![Stage::Sign], ..step(Trigger::Breach, 0, Action::AutoRedispatch, None) },
             ],
         }),
         escalation_by_urgency: Default::default(),

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Stage;
 use crate::thresholds::{BREACH, Thresholds};
 
 /// What a step waits for.
@@ -67,6 +68,17 @@ pub struct Step {
     pub action: Action,
     #[serde(default)]
     pub repeat: Option<Repeat>,
+    /// The stages whose clocks run this step (e.g. re-dispatch only when the sign clock breaches);
+    /// empty: every stage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<Stage>,
+}
+
+impl Step {
+    /// Whether a clock of `stage` runs this step.
+    pub fn applies_to(&self, stage: Stage) -> bool {
+        self.stages.is_empty() || self.stages.contains(&stage)
+    }
 }
 
 /// The ordered steps for a category or stage.

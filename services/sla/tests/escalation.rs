@@ -16,18 +16,26 @@ use proptest::prelude::*;
 fn chain() -> EscalationChain {
     EscalationChain {
         steps: vec![
-            Step { after: Trigger::Threshold(80), delay_minutes: 0, action: Action::Urge, repeat: None },
+            Step {
+                after: Trigger::Threshold(80),
+                delay_minutes: 0,
+                action: Action::Urge,
+                repeat: None,
+                stages: vec![],
+            },
             Step {
                 after: Trigger::Breach,
                 delay_minutes: 60,
                 action: Action::Escalate { to: "unit_leader".into() },
                 repeat: Some(Repeat { every_minutes: 1440, max_times: 2 }),
+                stages: vec![],
             },
             Step {
                 after: Trigger::Breach,
                 delay_minutes: 0,
                 action: Action::Whistle { departments: vec!["water".into(), "roads".into()], report_in_minutes: 30 },
                 repeat: None,
+                stages: vec![],
             },
         ],
     }
@@ -115,6 +123,7 @@ fn any_step() -> impl Strategy<Value = Step> {
         delay_minutes,
         action: Action::NotifyDispatcher,
         repeat,
+        stages: vec![],
     })
 }
 

@@ -49,10 +49,16 @@ fn parse(query: &str, now: DateTime<Utc>) -> Result<SlaQuery, ApiError> {
         other => return Err(bad(format!("unknown `by` value `{other}`; expected unit, street, grid or category"))),
     };
     let stage = match p.stage.as_deref().unwrap_or("handle") {
+        "intake" => Stage::Intake,
+        "dispatch" => Stage::Dispatch,
         "sign" => Stage::Sign,
         "handle" => Stage::Handle,
         "verify" => Stage::Verify,
-        other => return Err(bad(format!("unknown `stage` value `{other}`; expected sign, handle or verify"))),
+        other => {
+            return Err(bad(format!(
+                "unknown `stage` value `{other}`; expected intake, dispatch, sign, handle or verify"
+            )));
+        }
     };
     let to = instant("to", p.to.as_deref())?.unwrap_or(now);
     let from = instant("from", p.from.as_deref())?.unwrap_or(to - Duration::days(30));
