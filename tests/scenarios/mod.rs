@@ -11,6 +11,7 @@ mod input;
 mod lifecycle;
 mod listing;
 mod metrics;
+mod milestones;
 mod paths;
 mod routing;
 mod support;
@@ -24,6 +25,7 @@ pub use input::*;
 pub use lifecycle::*;
 pub use listing::*;
 pub use metrics::*;
+pub use milestones::*;
 pub use paths::*;
 pub use routing::*;
 
@@ -71,6 +73,7 @@ macro_rules! all_scenarios {
             sla_policy_from_the_catalogue,
             sla_auto_redispatch_when_unsigned,
             sla_metrics_report,
+            milestones_reported_over_http,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);
     };

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 /// (action, required fields, optional fields), mirroring `gridflow_domain::Command`.
-pub const ACTIONS: [(&str, &[&str], &[&str]); 26] = [
+pub const ACTIONS: [(&str, &[&str], &[&str]); 27] = [
     ("accept", &[], &[]),
     ("reject", &["reason"], &["note"]),
     ("mark_duplicate", &["master_id"], &[]),
@@ -14,6 +14,7 @@ pub const ACTIONS: [(&str, &[&str], &[&str]); 26] = [
     ("sign", &[], &[]),
     ("start", &[], &[]),
     ("feedback", &["note"], &[]),
+    ("report_milestone", &["milestone"], &["note"]),
     ("request_verification", &[], &[]),
     ("verify", &["passed"], &["note"]),
     ("close", &["note"], &[]),

@@ -104,9 +104,13 @@ pub struct Case {
     pub duplicates: Vec<Uuid>,
     #[serde(default)]
     pub repeat_count: u32,
-    /// Stage clocks by stage (`sign`, `handle`, `verify`).
+    /// Stage clocks by stage (`intake`, `dispatch`, `sign`, `handle`, `verify`, and one
+    /// `milestone:<name>` per staged milestone of the category).
     #[serde(default)]
     pub clocks: BTreeMap<String, ClockView>,
+    /// Milestones the unit reported reached since the last dispatch (`on site`, ...).
+    #[serde(default)]
+    pub milestones_reached: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -162,6 +166,7 @@ impl Case {
             duplicates: vec![],
             repeat_count: 0,
             clocks: BTreeMap::new(),
+            milestones_reached: Vec::new(),
             created_at: at,
             updated_at: at,
         })
@@ -198,6 +203,7 @@ impl Case {
                 self.handler = None;
                 self.department = Some(department.clone());
                 self.due_at = Some(*due_at);
+                self.milestones_reached.clear();
             }
             Event::Redispatched { to, due_at, .. } => {
                 self.state = CaseState::Dispatched;
@@ -205,6 +211,7 @@ impl Case {
                 self.department = Some(to.clone());
                 self.due_at = Some(*due_at);
                 self.pending_extension = None;
+                self.milestones_reached.clear();
             }
             Event::Signed => self.state = CaseState::Signed,
             Event::Started => self.state = CaseState::InProgress,
@@ -282,6 +289,7 @@ impl Case {
             Event::Urged { count, .. } => self.urge_count = *count,
             // A record of who was told; the case itself does not change.
             Event::Notified { .. } => {}
+            Event::MilestoneReported { milestone, .. } => self.milestones_reached.push(milestone.clone()),
             Event::Routed { note } => {
                 self.co_handlers = note.co_handlers.clone();
                 self.routing = Some(note.clone());

@@ -140,6 +140,23 @@ fn close_pause(c: &mut ClockView, at: DateTime<Utc>) {
     }
 }
 
+/// The prefix of milestone clocks: `milestone:on site`.
+pub const MILESTONE_PREFIX: &str = "milestone:";
+
+/// Whether the clock of milestone `name` runs (or is paused: a suspended case keeps its milestones).
+pub fn milestone_running(clocks: &BTreeMap<String, ClockView>, name: &str) -> bool {
+    clocks.get(&format!("{MILESTONE_PREFIX}{name}")).is_some_and(|c| c.state != ClockRun::Stopped)
+}
+
+/// The names of the milestones whose clocks still run, in key order.
+pub fn running_milestones(clocks: &BTreeMap<String, ClockView>) -> Vec<&str> {
+    clocks
+        .iter()
+        .filter(|(_, c)| c.state != ClockRun::Stopped)
+        .filter_map(|(k, _)| k.strip_prefix(MILESTONE_PREFIX))
+        .collect()
+}
+
 /// Whether a `FireThreshold` for this clock, generation and percent is still to be recorded.
 pub fn threshold_pending(clocks: &BTreeMap<String, ClockView>, stage: &str, percent: u16, generation: u64) -> bool {
     clocks

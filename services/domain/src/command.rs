@@ -66,6 +66,13 @@ pub enum Command {
     Feedback {
         note: String,
     },
+    /// Reports a staged milestone of the category reached (`milestone` is its English name, as
+    /// the case's `milestone:<name>` clock is keyed), which stops that milestone's clock.
+    ReportMilestone {
+        milestone: String,
+        #[serde(default)]
+        note: String,
+    },
     RequestVerification,
     Verify {
         passed: bool,
@@ -178,6 +185,7 @@ impl Command {
             Command::Sign => "sign",
             Command::Start => "start",
             Command::Feedback { .. } => "feedback",
+            Command::ReportMilestone { .. } => "report_milestone",
             Command::RequestVerification => "request_verification",
             Command::Verify { .. } => "verify",
             Command::Close { .. } => "close",

@@ -137,6 +137,11 @@ pub enum Event {
         count: u32,
         note: String,
     },
+    /// The unit reached a staged milestone of its category (on site, work stopped, ...).
+    MilestoneReported {
+        milestone: String,
+        note: String,
+    },
     /// An escalation step notified someone (the unit's dispatcher, a whistled department, ...).
     Notified {
         to: String,
@@ -231,6 +236,7 @@ impl Event {
             Event::Escalated { .. } => "escalated",
             Event::Urged { .. } => "urged",
             Event::Notified { .. } => "notified",
+            Event::MilestoneReported { .. } => "milestone_reported",
             Event::Routed { .. } => "routed",
             Event::Assigned { .. } => "assigned",
             Event::DuplicateLinked { .. } => "duplicate_linked",

@@ -29,7 +29,9 @@ pub fn roles_for(cmd: &Command) -> &'static [Role] {
         Command::Register => &[IntakeOperator, Dispatcher, System],
         Command::Dispatch { .. } => &[Dispatcher, ShiftLead, System],
         Command::Redispatch { .. } => &[Dispatcher, ShiftLead],
-        Command::Sign | Command::Start | Command::Feedback { .. } => &[UnitDispatcher, UnitHandler],
+        Command::Sign | Command::Start | Command::Feedback { .. } | Command::ReportMilestone { .. } => {
+            &[UnitDispatcher, UnitHandler]
+        }
         Command::RequestVerification => &[Dispatcher, System],
         Command::Verify { .. } | Command::SelfResolve { .. } => &[GridWorker],
         Command::Close { .. } => &[ShiftLead],
@@ -58,7 +60,7 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         Command::Redispatch { .. } | Command::RequestReturn { .. } => &[Dispatched, Signed],
         Command::Sign => &[Dispatched],
         Command::Start => &[Signed, Rework],
-        Command::Feedback { .. } => &[Signed, InProgress, Rework],
+        Command::Feedback { .. } | Command::ReportMilestone { .. } => &[Signed, InProgress, Rework],
         Command::RequestVerification => &[FeedbackGiven],
         Command::Verify { .. } | Command::Close { .. } => &[FeedbackGiven, Verifying],
         Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ReturnRequested],
@@ -216,6 +218,17 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
         Command::Sign => vec![Event::Signed],
         Command::Start => vec![Event::Started],
         Command::Feedback { note } => vec![Event::FeedbackGiven { note: text("note", note, true)? }],
+        Command::ReportMilestone { milestone, note } => {
+            let milestone = text("milestone", milestone, true)?;
+            if !crate::clock::milestone_running(&case.clocks, &milestone) {
+                let open = crate::clock::running_milestones(&case.clocks).join(", ");
+                return Err(DomainError::Invalid(format!(
+                    "no milestone `{milestone}` is running for this case (running: {})",
+                    if open.is_empty() { "none" } else { open.as_str() }
+                )));
+            }
+            vec![Event::MilestoneReported { milestone, note: text("note", note, false)? }]
+        }
         Command::RequestVerification => vec![Event::VerificationRequested],
         Command::Verify { passed: true, note } => {
             let note = text("note", note, false)?;

@@ -26,6 +26,7 @@ fn commands() -> Vec<(&'static str, &'static str, Command)> {
         ("sign", "sign", Sign),
         ("start", "start", Start),
         ("feedback", "feedback", Feedback { note: "bin emptied".into() }),
+        ("report_milestone", "report_milestone", ReportMilestone { milestone: "on site".into(), note: String::new() }),
         ("request_verification", "request_verification", RequestVerification),
         ("verify_pass", "verify", Verify { passed: true, note: "looks good".into() }),
         ("verify_fail", "verify", Verify { passed: false, note: "still full".into() }),
@@ -97,6 +98,7 @@ fn variant_index(cmd: &Command) -> usize {
         Command::LinkDuplicate { .. } => 27,
         Command::FireThreshold { .. } => 28,
         Command::Notify { .. } => 29,
+        Command::ReportMilestone { .. } => 30,
     }
 }
 
@@ -129,6 +131,7 @@ const ALLOWED: &[Row] = &[
     (Signed, "redispatch", &["redispatched"], Dispatched),
     (Signed, "start", &["started"], InProgress),
     (Signed, "feedback", &["feedback_given"], FeedbackGiven),
+    (Signed, "report_milestone", &["milestone_reported"], Signed),
     (Signed, "request_return", &["return_requested"], ReturnRequested),
     (Signed, "request_extension", &["extension_requested"], Signed),
     (Signed, "approve_extension", &["extension_approved"], Signed),
@@ -138,6 +141,7 @@ const ALLOWED: &[Row] = &[
     (Signed, "escalate", &["escalated"], Signed),
 
     (InProgress, "feedback", &["feedback_given"], FeedbackGiven),
+    (InProgress, "report_milestone", &["milestone_reported"], InProgress),
     (InProgress, "request_extension", &["extension_requested"], InProgress),
     (InProgress, "approve_extension", &["extension_approved"], InProgress),
     (InProgress, "deny_extension", &["extension_denied"], InProgress),
@@ -147,6 +151,7 @@ const ALLOWED: &[Row] = &[
 
     (Rework, "start", &["started"], InProgress),
     (Rework, "feedback", &["feedback_given"], FeedbackGiven),
+    (Rework, "report_milestone", &["milestone_reported"], Rework),
     (Rework, "request_extension", &["extension_requested"], Rework),
     (Rework, "approve_extension", &["extension_approved"], Rework),
     (Rework, "deny_extension", &["extension_denied"], Rework),
@@ -247,11 +252,41 @@ const ALLOWED: &[Row] = &[
     (SelfResolved, "notify", &["notified"], SelfResolved),
 ];
 
+fn start_milestone(case: &mut gridflow_domain::Case, name: &str) {
+    let started = gridflow_domain::Event::ClockStarted {
+        stage: format!("milestone:{name}"),
+        due_at: now() + chrono::Duration::minutes(30),
+        limit_value: 30,
+        limit_unit: "minutes".into(),
+        calendar: "cn-default".into(),
+        calendar_version: now().date_naive(),
+        generation: 1,
+    };
+    case.apply(&started, now());
+}
+
+#[test]
+fn a_milestone_is_reported_once_and_only_if_its_clock_runs() {
+    let actor = super_actor();
+    let mut case = case_in(Signed);
+    let report = |m: &str| Command::ReportMilestone { milestone: m.into(), note: String::new() };
+    let refused = decide(&case, &report("on site"), &actor, ctx()).unwrap_err();
+    assert!(matches!(&refused, DomainError::Invalid(m) if m.contains("running: none")), "{refused:?}");
+    start_milestone(&mut case, "on site");
+    start_milestone(&mut case, "cordoned off");
+    let unknown = decide(&case, &report("repaired"), &actor, ctx()).unwrap_err();
+    assert!(matches!(&unknown, DomainError::Invalid(m) if m.contains("running: cordoned off, on site")), "{unknown:?}");
+    let events = decide(&case, &report("on site"), &actor, ctx()).unwrap();
+    apply_all(&mut case, &events, now());
+    assert_eq!(case.milestones_reached, ["on site"]);
+    assert_eq!(case.state, Signed);
+}
+
 #[test]
 fn representatives_cover_every_command_variant() {
     let cmds = commands();
     let covered: HashSet<usize> = cmds.iter().map(|(_, _, c)| variant_index(c)).collect();
-    assert_eq!(covered, (0..30).collect::<HashSet<_>>());
+    assert_eq!(covered, (0..31).collect::<HashSet<_>>());
     for (label, name, cmd) in &cmds {
         assert_eq!(cmd.name(), *name, "wire name of {label}");
     }
@@ -274,6 +309,10 @@ fn every_state_command_pair_matches_the_table() {
             // Give approve/deny a pending extension everywhere, so only the state decides.
             if matches!(cmd, Command::ApproveExtension { .. } | Command::DenyExtension { .. }) {
                 case.pending_extension = pending(90);
+            }
+            // And the milestone a report names a running clock everywhere.
+            if matches!(cmd, Command::ReportMilestone { .. }) {
+                start_milestone(&mut case, "on site");
             }
             let got = decide(&case, &cmd, &actor, ctx());
             let row = ALLOWED.iter().find(|(s, l, _, _)| *s == state && *l == label);

@@ -3,15 +3,16 @@
 //! timers that go with them. The arithmetic is gridflow-sla's [`StageClock`]; the case keeps only
 //! what the events recorded ([`ClockView`]), from which the clock is rebuilt for the next change.
 
+pub use crate::clock_timers::timer_changes;
 use crate::service::{CaseService, DEFAULT_CALENDAR, apply_events};
-use crate::sla_metrics::stage_name;
 use chrono::{DateTime, Duration, Utc};
 use gridflow_calendar::Calendar;
 use gridflow_domain::Actor;
 use gridflow_domain::audit::Transition;
-use gridflow_domain::ports::{TimerChanges, TimerSpec};
+use gridflow_domain::clock::MILESTONE_PREFIX;
+use gridflow_domain::ports::TimerChanges;
 use gridflow_domain::{Case, CaseState, ClockRun, ClockView, Event};
-use gridflow_routing::{StageLimits, TimeLimit};
+use gridflow_routing::{Milestone, StageLimits, TimeLimit};
 use gridflow_sla::{ClockPause, ClockState, ExtensionGrant, Limit, LimitUnit, Stage, StageClock};
 pub use gridflow_sla::{Light, Thresholds};
 use std::collections::BTreeMap;
@@ -166,17 +167,18 @@ impl Changes<'_> {
         self.clocks.insert(stage.into(), c);
     }
 
+    /// Applies `op` to every clock in `state`, passing its key (the stage name events record).
     fn each(
         &mut self,
         state: ClockState,
-        mut op: impl FnMut(&mut StageClock, &Calendar, DateTime<Utc>) -> Option<Event>,
+        mut op: impl FnMut(&str, &mut StageClock, &Calendar, DateTime<Utc>) -> Option<Event>,
     ) {
         let stages: Vec<String> =
             self.clocks.iter().filter(|(_, c)| c.state == state).map(|(k, _)| k.clone()).collect();
         for stage in stages {
             let Some(mut c) = self.clocks.get(&stage).cloned() else { continue };
             let at = self.at(&c);
-            if let Some(event) = op(&mut c, self.cal, at) {
+            if let Some(event) = op(&stage, &mut c, self.cal, at) {
                 self.events.push(event);
                 self.clocks.insert(stage, c);
             }
@@ -202,32 +204,33 @@ fn running_in(state: CaseState) -> Option<&'static [&'static str]> {
 /// started and stopped in one commit when the router does both at once —, sign and handle clocks
 /// (re)start at (re-)dispatch, sign stops at sign-for, handle stops at feedback and restarts at
 /// rework, verify runs from feedback to close or a failed check; everything pauses while suspended
-/// and resumes after; an approved extension moves the handle clock to the new due.
+/// and resumes after; an approved extension moves the handle clock to the new due. Each staged
+/// milestone of the category (`milestones`) runs its own clock from dispatch, counted like the
+/// handle clock, until the unit reports it reached or the handle stage ends.
 pub fn clock_events(
     before: &Case,
     after: &Case,
-    limits: Option<&StageLimits>,
+    (limits, milestones): (Option<&StageLimits>, &[Milestone]),
     cal: &Calendar,
     now: DateTime<Utc>,
 ) -> Vec<Event> {
     let clocks = after.clocks.iter().filter_map(|(k, v)| Some((k.clone(), stage_clock(k, v)?))).collect();
     let mut ch = Changes { cal, now, clocks, events: vec![] };
     if before.state == CaseState::Suspended && after.state != CaseState::Suspended {
-        ch.each(ClockState::Paused, |c, cal, at| {
+        ch.each(ClockState::Paused, |stage, c, cal, at| {
             c.resume(cal, at).ok()?;
-            Some(Event::ClockResumed { stage: stage_name(c.stage).into(), due_at: c.due_at, generation: c.generation })
+            Some(Event::ClockResumed { stage: stage.into(), due_at: c.due_at, generation: c.generation })
         });
     }
     if after.extension_count > before.extension_count && ch.active(HANDLE) {
         let minutes = before.pending_extension.as_ref().map_or(0, |p| p.minutes);
         let to = after.due_at;
-        ch.each(ClockState::Running, |c, cal, at| extend(c, cal, at, to, minutes));
+        ch.each(ClockState::Running, |stage, c, cal, at| (stage == HANDLE).then(|| extend(c, cal, at, to, minutes))?);
     }
     if after.state == CaseState::Suspended && before.state != CaseState::Suspended {
-        ch.each(ClockState::Running, |c, cal, at| {
+        ch.each(ClockState::Running, |stage, c, cal, at| {
             c.pause(cal, at, "suspended").ok()?;
-            let stage = stage_name(c.stage).into();
-            Some(Event::ClockPaused { stage, reason: "suspended".into(), generation: c.generation })
+            Some(Event::ClockPaused { stage: stage.into(), reason: "suspended".into(), generation: c.generation })
         });
     }
     let dispatched_anew = after.state == CaseState::Dispatched
@@ -241,9 +244,17 @@ pub fn clock_events(
     let reworked = after.rework_count > before.rework_count;
     let fed_back = after.state == CaseState::FeedbackGiven && before.state != CaseState::FeedbackGiven;
     if let Some(keep) = running_in(after.state) {
-        let stale: Vec<String> = ch.clocks.keys().filter(|k| !keep.contains(&k.as_str())).cloned().collect();
+        // Milestone clocks belong to the handle stage.
+        let kept = |k: &str| keep.contains(&k) || (k.starts_with(MILESTONE_PREFIX) && keep.contains(&HANDLE));
+        let stale: Vec<String> = ch.clocks.keys().filter(|k| !kept(k)).cloned().collect();
         for stage in stale {
             ch.stop(&stage);
+        }
+    }
+    let newly_reached = after.milestones_reached.iter().filter(|m| !before.milestones_reached.contains(m));
+    if !dispatched_anew {
+        for m in newly_reached {
+            ch.stop(&format!("{MILESTONE_PREFIX}{m}"));
         }
     }
     if reported {
@@ -258,6 +269,9 @@ pub fn clock_events(
     if dispatched_anew {
         ch.start(SIGN, stage_limit(SIGN, limits));
         ch.start(HANDLE, stage_limit(HANDLE, limits));
+        for m in milestones {
+            ch.start(&format!("{MILESTONE_PREFIX}{}", m.name_en), Some(limit_of(m.limit)));
+        }
     }
     if reworked {
         ch.start(HANDLE, stage_limit(HANDLE, limits));
@@ -283,61 +297,6 @@ fn extend(
     let grant = to.filter(|t| *t > c.due_at).map_or(by, ExtensionGrant::Until);
     c.extend(cal, at, grant, "approved extension", "system:sla").ok()?;
     Some(Event::ClockExtended { stage: HANDLE.into(), due_at: c.due_at, generation: c.generation })
-}
-
-/// The timers to arm and cancel after `events` were applied to `case`: every clock they touched
-/// gets its stale timers cancelled and, if running, one timer per threshold not yet reached.
-pub fn timer_changes(case: &Case, events: &[Event], cal: &Calendar, thresholds: &Thresholds) -> TimerChanges {
-    let mut changes = TimerChanges::default();
-    let mut touched: Vec<&str> = vec![];
-    for e in events {
-        let stage = match e {
-            Event::ClockStarted { stage, .. }
-            | Event::ClockPaused { stage, .. }
-            | Event::ClockResumed { stage, .. }
-            | Event::ClockExtended { stage, .. }
-            | Event::ClockStopped { stage, .. } => stage.as_str(),
-            _ => continue,
-        };
-        if !touched.contains(&stage) {
-            touched.push(stage);
-        }
-    }
-    for stage in touched {
-        let Some(view) = case.clocks.get(stage) else { continue };
-        let generation = i32::try_from(view.generation).ok();
-        match (view.state, generation) {
-            (ClockRun::Running, Some(g)) => {
-                changes.cancel.push((stage.into(), Some(g)));
-                changes.arm.extend(arm(case, stage, view, g, cal, thresholds));
-            }
-            _ => changes.cancel.push((stage.into(), None)),
-        }
-    }
-    changes
-}
-
-fn arm(
-    case: &Case,
-    stage: &str,
-    view: &ClockView,
-    generation: i32,
-    cal: &Calendar,
-    thresholds: &Thresholds,
-) -> Vec<TimerSpec> {
-    let Some(clock) = stage_clock(stage, view) else { return vec![] };
-    let instants = gridflow_sla::threshold_instants(&clock, cal, thresholds).unwrap_or_default();
-    instants
-        .into_iter()
-        .filter(|(percent, _)| !view.fired.contains(percent))
-        .map(|(percent, due_at)| TimerSpec {
-            case_id: case.id,
-            clock: stage.into(),
-            generation,
-            kind: percent.to_string(),
-            due_at,
-        })
-        .collect()
 }
 
 impl CaseService {
@@ -370,7 +329,8 @@ impl CaseService {
         let reference = self.reference.get();
         let sub = reference.registered_sub_class(&next, now);
         let limits = sub.map(|s| s.limits);
-        let events = clock_events(before, &next, limits.as_ref(), cal, now);
+        let milestones = sub.map_or(&[][..], |s| &s.milestones[..]);
+        let events = clock_events(before, &next, (limits.as_ref(), milestones), cal, now);
         if events.is_empty() {
             return (next, transitions, TimerChanges::default());
         }

@@ -3,7 +3,7 @@
 use super::*;
 use chrono::{Duration, TimeZone};
 use gridflow_domain::{Actor, Command, Ctx, Urgency, decide};
-use gridflow_routing::TimeLimit;
+use gridflow_routing::{Milestone, TimeLimit};
 use uuid::Uuid;
 
 fn cal() -> Calendar {
@@ -43,6 +43,11 @@ fn registered() -> Case {
 
 /// Runs a command as a super-user at `now`, then the clock events, like the service does.
 fn step(case: &Case, cmd: Command, now: DateTime<Utc>) -> (Case, Vec<Event>) {
+    step_with(case, cmd, now, &[])
+}
+
+/// [`step`] for a category with staged `milestones`.
+fn step_with(case: &Case, cmd: Command, now: DateTime<Utc>, milestones: &[Milestone]) -> (Case, Vec<Event>) {
     let actor = Actor { id: "x".into(), roles: gridflow_domain::Role::ASSIGNABLE.to_vec(), scopes: vec![] };
     let scopes = ["unit:roads", "unit:water", "district:110101"];
     let actor = Actor { scopes: scopes.iter().map(|s| gridflow_domain::Scope::parse(s).unwrap()).collect(), ..actor };
@@ -52,7 +57,7 @@ fn step(case: &Case, cmd: Command, now: DateTime<Utc>) -> (Case, Vec<Event>) {
     for e in &events {
         next.apply(e, now);
     }
-    let clock = clock_events(case, &next, Some(&limits()), &cal(), now);
+    let clock = clock_events(case, &next, (Some(&limits()), milestones), &cal(), now);
     for e in &clock {
         next.apply(e, now);
     }
@@ -152,7 +157,7 @@ fn late_stop_redispatch_restart_and_nothing_for_other_changes() {
 fn reported_with_intake_clock() -> Case {
     let mut case = registered();
     case.state = CaseState::Reported;
-    let events = clock_events(&case, &case, Some(&limits()), &cal(), t0());
+    let events = clock_events(&case, &case, (Some(&limits()), &[]), &cal(), t0());
     assert_eq!(kinds(&events), ["clock_started"]);
     for e in &events {
         case.apply(e, t0());
@@ -169,7 +174,7 @@ fn intake_and_dispatch_clocks_close_at_once_when_the_router_dispatches() {
     for e in [Event::Accepted, Event::Registered, Event::Dispatched { department: "roads".into(), due_at: now }] {
         routed.apply(&e, now);
     }
-    let events = clock_events(&reported, &routed, Some(&limits()), &cal(), now);
+    let events = clock_events(&reported, &routed, (Some(&limits()), &[]), &cal(), now);
     let stages: Vec<(&str, &str)> = events
         .iter()
         .map(|e| match e {
@@ -211,4 +216,65 @@ fn a_report_held_at_intake_runs_its_intake_then_dispatch_clock() {
         t0(),
     );
     assert_eq!(kinds(&events), ["clock_stopped"]);
+}
+
+fn on(kind: &'static str, stage: &str) -> (&'static str, String) {
+    (kind, stage.to_string())
+}
+
+fn on_site_and_cordoned() -> Vec<Milestone> {
+    let m = |zh: &str, en: &str, value| Milestone { name_zh: zh.into(), name_en: en.into(), limit: mins(value) };
+    vec![m("到场", "on site", 15), m("围挡", "cordoned off", 45)]
+}
+
+/// (kind, stage) of clock events.
+fn staged(events: &[Event]) -> Vec<(&'static str, String)> {
+    events
+        .iter()
+        .map(|e| match e {
+            Event::ClockStarted { stage, .. }
+            | Event::ClockPaused { stage, .. }
+            | Event::ClockResumed { stage, .. }
+            | Event::ClockExtended { stage, .. }
+            | Event::ClockStopped { stage, .. } => (e.kind(), stage.clone()),
+            other => (other.kind(), String::new()),
+        })
+        .collect()
+}
+
+#[test]
+fn milestones_run_from_dispatch_until_reported_and_pause_with_the_case() {
+    let ms = on_site_and_cordoned();
+    let dispatch = Command::Dispatch { department: "roads".into() };
+    let (case, events) = step_with(&registered(), dispatch, t0(), &ms);
+    assert_eq!(
+        staged(&events),
+        [
+            on("clock_started", SIGN),
+            on("clock_started", HANDLE),
+            on("clock_started", "milestone:on site"),
+            on("clock_started", "milestone:cordoned off")
+        ]
+    );
+    assert_eq!(case.clocks["milestone:on site"].due_at, t0() + Duration::minutes(15));
+    let (case, _) = step_with(&case, Command::Sign, t0() + Duration::minutes(5), &ms);
+    // On site after 20 minutes: that clock stops, late by 5 minutes; the other runs on.
+    let report = Command::ReportMilestone { milestone: "on site".into(), note: "arrived".into() };
+    let (case, events) = step_with(&case, report, t0() + Duration::minutes(20), &ms);
+    assert_eq!(staged(&events), [on("clock_stopped", "milestone:on site")]);
+    assert!(matches!(&events[0], Event::ClockStopped { on_time: false, late_seconds: 300, .. }), "{events:?}");
+    // Suspension pauses every running clock under its own name; resume restarts them.
+    let (case, events) =
+        step_with(&case, Command::Suspend { reason: "storm".into() }, t0() + Duration::minutes(25), &ms);
+    assert_eq!(staged(&events), [on("clock_paused", "handle"), on("clock_paused", "milestone:cordoned off")]);
+    let (case, events) = step_with(&case, Command::Resume, t0() + Duration::minutes(35), &ms);
+    assert_eq!(staged(&events), [on("clock_resumed", "handle"), on("clock_resumed", "milestone:cordoned off")]);
+    assert_eq!(case.clocks["milestone:cordoned off"].due_at, t0() + Duration::minutes(55));
+    // Feedback ends the handle stage and every milestone still open.
+    let (case, events) = step_with(&case, Command::Feedback { note: "done".into() }, t0() + Duration::minutes(40), &ms);
+    assert_eq!(
+        staged(&events),
+        [on("clock_stopped", "handle"), on("clock_stopped", "milestone:cordoned off"), on("clock_started", "verify")]
+    );
+    assert!(case.clocks.values().filter(|c| c.state == ClockRun::Running).count() == 1);
 }

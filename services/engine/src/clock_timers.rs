@@ -1,0 +1,64 @@
+//! The durable timers that go with clock events: each clock a change touched gets its stale
+//! timers cancelled and, while it runs, one timer per threshold not yet reached, armed in the same
+//! commit as the events.
+
+use crate::clocks::stage_clock;
+use gridflow_calendar::Calendar;
+use gridflow_domain::ports::{TimerChanges, TimerSpec};
+use gridflow_domain::{Case, ClockRun, ClockView, Event};
+use gridflow_sla::Thresholds;
+
+/// The timers to arm and cancel after `events` were applied to `case`: every clock they touched
+/// gets its stale timers cancelled and, if running, one timer per threshold not yet reached.
+pub fn timer_changes(case: &Case, events: &[Event], cal: &Calendar, thresholds: &Thresholds) -> TimerChanges {
+    let mut changes = TimerChanges::default();
+    let mut touched: Vec<&str> = vec![];
+    for e in events {
+        let stage = match e {
+            Event::ClockStarted { stage, .. }
+            | Event::ClockPaused { stage, .. }
+            | Event::ClockResumed { stage, .. }
+            | Event::ClockExtended { stage, .. }
+            | Event::ClockStopped { stage, .. } => stage.as_str(),
+            _ => continue,
+        };
+        if !touched.contains(&stage) {
+            touched.push(stage);
+        }
+    }
+    for stage in touched {
+        let Some(view) = case.clocks.get(stage) else { continue };
+        let generation = i32::try_from(view.generation).ok();
+        match (view.state, generation) {
+            (ClockRun::Running, Some(g)) => {
+                changes.cancel.push((stage.into(), Some(g)));
+                changes.arm.extend(arm(case, stage, view, g, cal, thresholds));
+            }
+            _ => changes.cancel.push((stage.into(), None)),
+        }
+    }
+    changes
+}
+
+fn arm(
+    case: &Case,
+    stage: &str,
+    view: &ClockView,
+    generation: i32,
+    cal: &Calendar,
+    thresholds: &Thresholds,
+) -> Vec<TimerSpec> {
+    let Some(clock) = stage_clock(stage, view) else { return vec![] };
+    let instants = gridflow_sla::threshold_instants(&clock, cal, thresholds).unwrap_or_default();
+    instants
+        .into_iter()
+        .filter(|(percent, _)| !view.fired.contains(percent))
+        .map(|(percent, due_at)| TimerSpec {
+            case_id: case.id,
+            clock: stage.into(),
+            generation,
+            kind: percent.to_string(),
+            due_at,
+        })
+        .collect()
+}
