@@ -252,19 +252,6 @@ const ALLOWED: &[Row] = &[
     (SelfResolved, "notify", &["notified"], SelfResolved),
 ];
 
-fn start_milestone(case: &mut gridflow_domain::Case, name: &str) {
-    let started = gridflow_domain::Event::ClockStarted {
-        stage: format!("milestone:{name}"),
-        due_at: now() + chrono::Duration::minutes(30),
-        limit_value: 30,
-        limit_unit: "minutes".into(),
-        calendar: "cn-default".into(),
-        calendar_version: now().date_naive(),
-        generation: 1,
-    };
-    case.apply(&started, now());
-}
-
 #[test]
 fn a_milestone_is_reported_once_and_only_if_its_clock_runs() {
     let actor = super_actor();

@@ -50,16 +50,7 @@ fn fixture(cmd: &Command, state: CaseState) -> gridflow_domain::Case {
         case.pending_extension = pending(45);
     }
     if matches!(cmd, Command::ReportMilestone { .. }) {
-        let started = gridflow_domain::Event::ClockStarted {
-            stage: "milestone:on site".into(),
-            due_at: now() + chrono::Duration::minutes(30),
-            limit_value: 30,
-            limit_unit: "minutes".into(),
-            calendar: "cn-default".into(),
-            calendar_version: now().date_naive(),
-            generation: 1,
-        };
-        case.apply(&started, now());
+        start_milestone(&mut case, "on site");
     }
     case
 }

@@ -160,3 +160,17 @@ pub fn dispatched_run() -> Run {
     r.at(10, Dispatch { department: s(DEPT) });
     r
 }
+
+/// Starts the clock of milestone `name` (30 natural minutes), so that it can be reported.
+pub fn start_milestone(case: &mut Case, name: &str) {
+    let started = Event::ClockStarted {
+        stage: format!("milestone:{name}"),
+        due_at: now() + Duration::minutes(30),
+        limit_value: 30,
+        limit_unit: "minutes".into(),
+        calendar: "cn-default".into(),
+        calendar_version: now().date_naive(),
+        generation: 1,
+    };
+    case.apply(&started, now());
+}
