@@ -5,6 +5,7 @@
 //! their step the same way (see [`crate::escalation`]).
 
 use crate::escalation;
+use crate::reference::Reference;
 use crate::routing::decide_elsewhere;
 use crate::service::{CaseService, ServiceError};
 use crate::system::Planned;
@@ -12,8 +13,9 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use gridflow_domain::clock::threshold_pending;
 use gridflow_domain::ports::{DueTimer, StoreError};
-use gridflow_domain::{Case, Command, RoutingNote};
+use gridflow_domain::{Case, Command};
 use gridflow_sla::{Action, EscalationChain};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -91,32 +93,29 @@ fn plan_step(case: &Case, timer: &DueTimer, (step, repetition): (usize, u32), po
     }
     let chain = &policy.chain;
     let Some(action) = chain.steps.get(step).map(|s| &s.action) else { return Planned::default() };
+    let elsewhere = match action {
+        Action::AutoRedispatch => decide_elsewhere(&policy.reference, case, Utc::now()),
+        _ => None,
+    };
     Planned {
-        commands: escalation::commands(action, case, &timer.clock, (step, repetition), policy.elsewhere.as_ref()),
+        commands: escalation::commands(action, case, &timer.clock, (step, repetition), elsewhere.as_ref()),
         arm: escalation::next_run(chain, case, &timer.clock, timer.generation, (step, repetition), timer.due_at)
             .into_iter()
             .collect(),
     }
 }
 
-/// What the reference data in force says about a case's escalation: its sub-class's chain and,
-/// if the chain can re-dispatch automatically, where the rules would send the case instead.
+/// What the reference data in force says about a case's escalation: its sub-class's chain, and
+/// the rules to ask where an automatic re-dispatch sends the case.
 struct Policy {
     chain: EscalationChain,
-    elsewhere: Option<RoutingNote>,
-}
-
-fn chain(service: &CaseService, case: &Case) -> EscalationChain {
-    escalation::chain_for(service.reference.get().registered_sub_class(case, Utc::now()), case.urgency)
+    reference: Arc<Reference>,
 }
 
 fn policy(service: &CaseService, case: &Case) -> Policy {
     let reference = service.reference.get();
-    let now = Utc::now();
-    let chain = escalation::chain_for(reference.registered_sub_class(case, now), case.urgency);
-    let redispatches = chain.steps.iter().any(|s| s.action == Action::AutoRedispatch);
-    let elsewhere = if redispatches { decide_elsewhere(&reference, case, now) } else { None };
-    Policy { chain, elsewhere }
+    let chain = escalation::chain_for(reference.registered_sub_class(case, Utc::now()), case.urgency);
+    Policy { chain, reference }
 }
 
 fn plan(case: &Case, timer: &DueTimer, policy: &Policy) -> Planned {
@@ -148,7 +147,7 @@ async fn fire(service: &CaseService, owner: &str, timer: &DueTimer) {
             if step.is_none() {
                 service.metrics.sla_thresholds.with_label_values(&[timer.clock.as_str(), timer.kind.as_str()]).inc();
             }
-            let chain = chain(service, &case);
+            let chain = policy(service, &case).chain;
             let urged = step.and_then(|s| chain.steps.get(s)).is_some_and(|s| s.action == Action::Urge);
             if urged {
                 service.metrics.sla_breach_urges.inc();
