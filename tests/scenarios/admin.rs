@@ -128,6 +128,12 @@ pub async fn duplicates_are_held_and_merged(app: &TestApp) {
     // Held for the intake operator instead of being dispatched a second time.
     let held = app.wait_status(&worker, &repeat, "accepted", DISPATCH_WITHIN).await;
     assert_eq!(held["likely_duplicates"], json!([master]));
+    // Held at intake, the report runs an intake clock counted from the report itself.
+    let intake_clock = &held["clocks"]["intake"];
+    assert_eq!(intake_clock["state"], "running", "{}", held["clocks"]);
+    let from =
+        |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().timestamp_millis();
+    assert_eq!(from(&intake_clock["started_at"]), from(&held["created_at"]), "{held}");
     poll_get(app, "/api/v1/queues/triage", &intake, DISPATCH_WITHIN, |q| {
         q["cases"].as_array().unwrap().iter().any(|c| c["id"] == repeat.as_str())
     })
@@ -144,6 +150,7 @@ pub async fn duplicates_are_held_and_merged(app: &TestApp) {
     // Merge: the repeat stays, linked; the master counts it (via the bus, so poll).
     let merged = app.must_act(&intake, &repeat, json!({ "action": "mark_duplicate", "master_id": master })).await;
     assert_eq!((merged["status"].as_str(), merged["master_id"].as_str()), (Some("duplicate"), Some(master.as_str())));
+    assert_eq!(merged["clocks"]["intake"]["state"], "stopped", "merging ends intake: {}", merged["clocks"]);
     let counted =
         poll_get(app, &format!("/api/v1/cases/{master}"), &intake, DISPATCH_WITHIN, |c| c["repeat_count"] == 1).await;
     assert_eq!(counted["duplicates"], json!([repeat]));

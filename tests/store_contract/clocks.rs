@@ -15,6 +15,7 @@ fn handle_started(now: chrono::DateTime<chrono::Utc>) -> Event {
         calendar: "cn-default".into(),
         calendar_version: now.date_naive(),
         generation: 1,
+        counted_from: None,
     }
 }
 

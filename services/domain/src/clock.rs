@@ -63,7 +63,16 @@ pub struct ClockView {
 /// Applies a clock event to the case's clocks; other events are ignored.
 pub fn apply(clocks: &mut BTreeMap<String, ClockView>, event: &Event, at: DateTime<Utc>) {
     match event {
-        Event::ClockStarted { stage, due_at, limit_value, limit_unit, calendar, calendar_version, generation } => {
+        Event::ClockStarted {
+            stage,
+            due_at,
+            limit_value,
+            limit_unit,
+            calendar,
+            calendar_version,
+            generation,
+            counted_from,
+        } => {
             clocks.insert(
                 stage.clone(),
                 ClockView {
@@ -72,7 +81,7 @@ pub fn apply(clocks: &mut BTreeMap<String, ClockView>, event: &Event, at: DateTi
                     limit_unit: limit_unit.clone(),
                     calendar: calendar.clone(),
                     calendar_version: *calendar_version,
-                    started_at: at,
+                    started_at: counted_from.unwrap_or(at),
                     due_at: *due_at,
                     generation: *generation,
                     updated_at: at,
@@ -195,6 +204,7 @@ mod tests {
                 calendar: "cn-default".into(),
                 calendar_version: at.date_naive(),
                 generation: 1,
+                counted_from: None,
             },
             at,
         );

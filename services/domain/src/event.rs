@@ -168,6 +168,10 @@ pub enum Event {
         calendar: String,
         calendar_version: NaiveDate,
         generation: u64,
+        /// When the clock counts from, if earlier than the event (an intake clock started when
+        /// the router holds a report counts from the report). Absent: from the event itself.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counted_from: Option<DateTime<Utc>>,
     },
     ClockPaused {
         stage: String,

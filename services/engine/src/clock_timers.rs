@@ -9,7 +9,8 @@ use gridflow_domain::{Case, ClockRun, ClockView, Event};
 use gridflow_sla::Thresholds;
 
 /// The timers to arm and cancel after `events` were applied to `case`: every clock they touched
-/// gets its stale timers cancelled and, if running, one timer per threshold not yet reached.
+/// gets its stale timers cancelled and, if running, one timer per threshold not yet reached
+/// (thresholds already past, as for an intake clock counted from the report, fire at once).
 pub fn timer_changes(case: &Case, events: &[Event], cal: &Calendar, thresholds: &Thresholds) -> TimerChanges {
     let mut changes = TimerChanges::default();
     let mut touched: Vec<&str> = vec![];

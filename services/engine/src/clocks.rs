@@ -17,7 +17,8 @@ use gridflow_sla::{ClockPause, ClockState, ExtensionGrant, Limit, LimitUnit, Sta
 pub use gridflow_sla::{Light, Thresholds};
 use std::collections::BTreeMap;
 
-/// Accept 受理 and register 立案: from the report until the case is registered (or turned away).
+/// Accept 受理 and register 立案: from the report until a case held at intake is registered (or
+/// turned away).
 pub const INTAKE: &str = "intake";
 /// From registration (or a reopening) until the case is dispatched.
 pub const DISPATCH: &str = "dispatch";
@@ -151,9 +152,15 @@ impl Changes<'_> {
 
     /// (Re)starts a clock; a running one is stopped first, and the new run takes the next generation.
     fn start(&mut self, stage: &str, limit: Option<Limit>) {
+        self.start_from(stage, limit, self.now);
+    }
+
+    /// [`Self::start`] with the clock counted from `from` (not after now).
+    fn start_from(&mut self, stage: &str, limit: Option<Limit>, from: DateTime<Utc>) {
         self.stop(stage);
         let Some(limit) = limit else { return };
-        let Ok(mut c) = StageClock::start(stage_of(stage), limit, self.cal, self.now) else { return };
+        let from = from.min(self.now);
+        let Ok(mut c) = StageClock::start(stage_of(stage), limit, self.cal, from) else { return };
         c.generation = self.clocks.get(stage).map_or(1, |old| old.generation + 1);
         self.events.push(Event::ClockStarted {
             stage: stage.into(),
@@ -163,6 +170,7 @@ impl Changes<'_> {
             calendar: c.calendar_code.clone(),
             calendar_version: c.calendar_version,
             generation: c.generation,
+            counted_from: (from < self.now).then_some(from),
         });
         self.clocks.insert(stage.into(), c);
     }
@@ -200,8 +208,8 @@ fn running_in(state: CaseState) -> Option<&'static [&'static str]> {
 }
 
 /// The clock events a change from `before` to `after` implies, at `now`: the intake clock runs from
-/// the report to registration, the dispatch clock from registration (or reopening) to dispatch —
-/// started and stopped in one commit when the router does both at once —, sign and handle clocks
+/// the report of a case held at intake to its registration, the dispatch clock from registration (or reopening) to a dispatch
+/// that did not come in the same commit, sign and handle clocks
 /// (re)start at (re-)dispatch, sign stops at sign-for, handle stops at feedback and restarts at
 /// rework, verify runs from feedback to close or a failed check; everything pauses while suspended
 /// and resumes after; an approved extension moves the handle clock to the new due. Each staged
@@ -236,11 +244,16 @@ pub fn clock_events(
     let dispatched_anew = after.state == CaseState::Dispatched
         && (matches!(before.state, CaseState::Registered | CaseState::Reopened)
             || before.department != after.department);
-    let reported = after.state == CaseState::Reported && !ch.clocks.contains_key(INTAKE);
+    // The intake clock runs only for reports the router holds at intake (a likely duplicate,
+    // triage): it starts when the case is first seen accepted, counted from the report. A report
+    // routed at once spent no time worth a clock, and recording one cost every report two events
+    // and a third of intake throughput on the Postgres stack.
+    let held = after.state == CaseState::Accepted && !ch.clocks.contains_key(INTAKE);
+    // A case the router registers and dispatches in one commit spent no time awaiting dispatch:
+    // it gets no dispatch clock (two events per routed report that said nothing), only cases
+    // left registered or reopened for a dispatcher do.
     let awaiting_dispatch = |s: CaseState| matches!(s, CaseState::Registered | CaseState::Reopened);
-    let before_registration = matches!(before.state, CaseState::Reported | CaseState::Accepted | CaseState::Closed);
-    let registered_anew = (awaiting_dispatch(after.state) && !awaiting_dispatch(before.state))
-        || (before_registration && after.state == CaseState::Dispatched);
+    let registered_anew = awaiting_dispatch(after.state) && !awaiting_dispatch(before.state);
     let reworked = after.rework_count > before.rework_count;
     let fed_back = after.state == CaseState::FeedbackGiven && before.state != CaseState::FeedbackGiven;
     if let Some(keep) = running_in(after.state) {
@@ -257,14 +270,11 @@ pub fn clock_events(
             ch.stop(&format!("{MILESTONE_PREFIX}{m}"));
         }
     }
-    if reported {
-        ch.start(INTAKE, stage_limit(INTAKE, limits));
+    if held {
+        ch.start_from(INTAKE, stage_limit(INTAKE, limits), after.created_at);
     }
     if registered_anew {
         ch.start(DISPATCH, stage_limit(DISPATCH, limits));
-        if !awaiting_dispatch(after.state) {
-            ch.stop(DISPATCH);
-        }
     }
     if dispatched_anew {
         ch.start(SIGN, stage_limit(SIGN, limits));

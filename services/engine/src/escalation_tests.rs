@@ -37,6 +37,7 @@ fn dispatched() -> Case {
             calendar: "cn-default".into(),
             calendar_version: t0().date_naive(),
             generation: 1,
+            counted_from: None,
         },
     ] {
         case.apply(&e, t0());

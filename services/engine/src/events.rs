@@ -26,6 +26,7 @@ pub fn message_for(case: &Case, t: &Transition) -> Message {
         grid: case.grid.clone().unwrap_or_default(),
         category: case.category.clone(),
         event_json: serde_json::to_string(&t.event).unwrap_or_default(),
+        case_version: case.version,
     };
     Message {
         message_id,

@@ -138,6 +138,7 @@ mod tests {
             grid: "g".into(),
             category: "event:0505".into(),
             event_json: r#"{"type":"dispatched","department":"sanitation"}"#.into(),
+            case_version: 3,
         };
         let b = body("m1", &event);
         assert_eq!(b["event"]["type"], "dispatched");

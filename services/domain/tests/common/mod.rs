@@ -171,6 +171,7 @@ pub fn start_milestone(case: &mut Case, name: &str) {
         calendar: "cn-default".into(),
         calendar_version: now().date_naive(),
         generation: 1,
+        counted_from: None,
     };
     case.apply(&started, now());
 }
