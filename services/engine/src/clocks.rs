@@ -208,8 +208,8 @@ fn running_in(state: CaseState) -> Option<&'static [&'static str]> {
 }
 
 /// The clock events a change from `before` to `after` implies, at `now`: the intake clock runs from
-/// the report of a case held at intake to its registration, the dispatch clock from registration (or reopening) to a dispatch
-/// that did not come in the same commit, sign and handle clocks
+/// the report of a case held at intake to its registration, the dispatch clock from registration
+/// (or reopening) to a dispatch that did not come in the same commit, sign and handle clocks
 /// (re)start at (re-)dispatch, sign stops at sign-for, handle stops at feedback and restarts at
 /// rework, verify runs from feedback to close or a failed check; everything pauses while suspended
 /// and resumes after; an approved extension moves the handle clock to the new due. Each staged
