@@ -66,8 +66,9 @@ pub enum Command {
     Feedback {
         note: String,
     },
-    /// Reports a staged milestone of the category reached (`milestone` is its English name, as
-    /// the case's `milestone:<name>` clock is keyed), which stops that milestone's clock.
+    /// Reports a staged milestone of the category reached, while signed or in progress
+    /// (`milestone` is its English name, as the case's `milestone:<name>` clock is keyed), which
+    /// stops that milestone's clock.
     ReportMilestone {
         milestone: String,
         #[serde(default)]

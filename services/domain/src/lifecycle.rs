@@ -60,7 +60,9 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         Command::Redispatch { .. } | Command::RequestReturn { .. } => &[Dispatched, Signed],
         Command::Sign => &[Dispatched],
         Command::Start => &[Signed, Rework],
-        Command::Feedback { .. } | Command::ReportMilestone { .. } => &[Signed, InProgress, Rework],
+        Command::Feedback { .. } => &[Signed, InProgress, Rework],
+        // Milestone clocks end with the handle stage at feedback, so none runs in rework.
+        Command::ReportMilestone { .. } => &[Signed, InProgress],
         Command::RequestVerification => &[FeedbackGiven],
         Command::Verify { .. } | Command::Close { .. } => &[FeedbackGiven, Verifying],
         Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ReturnRequested],

@@ -151,7 +151,6 @@ const ALLOWED: &[Row] = &[
 
     (Rework, "start", &["started"], InProgress),
     (Rework, "feedback", &["feedback_given"], FeedbackGiven),
-    (Rework, "report_milestone", &["milestone_reported"], Rework),
     (Rework, "request_extension", &["extension_requested"], Rework),
     (Rework, "approve_extension", &["extension_approved"], Rework),
     (Rework, "deny_extension", &["extension_denied"], Rework),

@@ -264,11 +264,9 @@ pub fn clock_events(
             ch.stop(&stage);
         }
     }
-    let newly_reached = after.milestones_reached.iter().filter(|m| !before.milestones_reached.contains(m));
-    if !dispatched_anew {
-        for m in newly_reached {
-            ch.stop(&format!("{MILESTONE_PREFIX}{m}"));
-        }
+    // A (re-)dispatch clears the reached list, so this sees only reports of this commit's unit.
+    for m in after.milestones_reached.iter().filter(|m| !before.milestones_reached.contains(m)) {
+        ch.stop(&format!("{MILESTONE_PREFIX}{m}"));
     }
     if held {
         ch.start_from(INTAKE, stage_limit(INTAKE, limits), after.created_at);
