@@ -4,6 +4,7 @@
 
 mod admin;
 mod calendar;
+mod catalogue;
 mod clocks;
 mod escalation;
 mod guarantees;
@@ -18,6 +19,7 @@ mod support;
 
 pub use admin::*;
 pub use calendar::*;
+pub use catalogue::*;
 pub use clocks::*;
 pub use escalation::*;
 pub use guarantees::*;
@@ -67,6 +69,7 @@ macro_rules! all_scenarios {
             routing_precedence,
             facility_and_border_routing,
             bad_imports_change_nothing,
+            case_keeps_its_catalogue_version,
             sla_clocks_and_timers,
             clocks_across_extension_rework_reopen,
             sla_escalation_chain,

@@ -36,6 +36,7 @@ pub enum Code {
     ExtensionNotAllowed,
     InvalidReference,
     ReferenceConflict,
+    CatalogueVersionInForce,
     OutsideServiceArea,
     ValidationFailed,
     StoreUnavailable,
@@ -71,6 +72,7 @@ impl Code {
             UnknownFacility => ("unknown_facility", StatusCode::UNPROCESSABLE_ENTITY),
             InvalidReference => ("invalid_reference", StatusCode::UNPROCESSABLE_ENTITY),
             ReferenceConflict => ("reference_conflict", StatusCode::CONFLICT),
+            CatalogueVersionInForce => ("catalogue_version_in_force", StatusCode::CONFLICT),
             OutsideServiceArea => ("outside_service_area", StatusCode::UNPROCESSABLE_ENTITY),
             ValidationFailed => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY),
             StoreUnavailable => ("store_unavailable", StatusCode::SERVICE_UNAVAILABLE),
@@ -78,7 +80,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 28] = [
+    pub const ALL: [Code; 29] = [
         Code::MalformedJson,
         Code::InvalidRequest,
         Code::InvalidQuery,
@@ -103,6 +105,7 @@ impl Code {
         Code::ExtensionNotAllowed,
         Code::InvalidReference,
         Code::ReferenceConflict,
+        Code::CatalogueVersionInForce,
         Code::OutsideServiceArea,
         Code::ValidationFailed,
         Code::StoreUnavailable,
@@ -209,6 +212,7 @@ impl From<ReferenceError> for ApiError {
                 .with_problems(serde_json::to_value(problems).unwrap_or_default()),
             ReferenceError::UnknownKind(_) => ApiError::new(Code::NotFound, msg),
             ReferenceError::Conflict { .. } => ApiError::new(Code::ReferenceConflict, msg),
+            ReferenceError::VersionInForce { .. } => ApiError::new(Code::CatalogueVersionInForce, msg),
             ReferenceError::Store(s) => s.into(),
         }
     }

@@ -73,6 +73,11 @@ pub async fn import(
         if let Some(expected) = expected.filter(|e| *e != current) {
             return Err(ReferenceError::Conflict { kind, expected, actual: current });
         }
+        if kind == CATALOGUE
+            && let Some(previous) = docs.get(&kind)
+        {
+            keeps_versions_in_force(&previous.body, &body, crate::routing::local_date(Utc::now()))?;
+        }
         let doc = ReferenceDoc {
             kind: kind.clone(),
             revision: current + 1,
@@ -98,6 +103,32 @@ pub async fn import(
         cache.set(Arc::new(built));
     }
     Ok(out)
+}
+
+/// Catalogue versions already in force are frozen. A case keeps the version it was routed under
+/// (its routing note records the number, and its limits, thresholds and escalation are read from
+/// that version for its whole life), so an import that changed or dropped such a version would
+/// silently change open cases. Versions whose effective date is still ahead cannot have been
+/// used by any case and stay editable. Deciding by date rather than asking the store which
+/// versions cases use needs no query and cannot race a case being routed between the check and
+/// the write; the price is that a version in force that no case happened to use is kept too,
+/// which costs only a few kilobytes of history.
+fn keeps_versions_in_force(previous: &str, next: &str, today: NaiveDate) -> Result<(), ReferenceError> {
+    // Unparseable input is reported with its located problems by `Reference::build`.
+    let (Ok(previous), Ok(next)) = (parse_catalogue(previous), parse_catalogue(next)) else { return Ok(()) };
+    for old in previous.versions().iter().filter(|v| v.effective_from() <= today) {
+        let change = match next.version(old.version()) {
+            None => "removed",
+            Some(new) if new != old => "changed",
+            Some(_) => continue,
+        };
+        return Err(ReferenceError::VersionInForce {
+            version: old.version(),
+            effective_from: old.effective_from(),
+            change,
+        });
+    }
+    Ok(())
 }
 
 /// The format of a single version being added to the catalogue or the rules.
@@ -172,4 +203,61 @@ fn problem(kind: &str, text: &str) -> ReferenceError {
         code: None,
         problem: text.into(),
     }])
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use gridflow_routing::{LimitUnit, TimeLimit, demo};
+
+    fn demo_versions() -> Vec<gridflow_routing::CatalogueVersion> {
+        demo::catalogue().unwrap().versions().to_vec()
+    }
+
+    fn body(versions: &[gridflow_routing::CatalogueVersion]) -> String {
+        serde_json::to_string(versions).unwrap()
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn versions_in_force_may_not_change_or_go() {
+        let all = demo_versions();
+        let before = body(&all);
+        assert!(keeps_versions_in_force(&before, &before, day("2026-12-07")).is_ok());
+        // Dropping version 1, in force since 2024.
+        let err = keeps_versions_in_force(&before, &body(&all[1..]), day("2026-12-07")).unwrap_err();
+        assert!(matches!(err, ReferenceError::VersionInForce { version: 1, change: "removed", .. }), "{err}");
+        // Rewriting a limit of version 2 (in force since 2025-01-01), same number.
+        let mut changed = all.clone();
+        let mut subs = changed[1].sub_classes().to_vec();
+        let plain = subs.iter_mut().find(|s| s.milestones.is_empty()).unwrap();
+        plain.limits.handle = TimeLimit::new(7, LimitUnit::Minutes);
+        changed[1] = gridflow_routing::CatalogueVersion::new(
+            2,
+            changed[1].effective_from(),
+            changed[1].classes().to_vec(),
+            subs,
+        )
+        .unwrap();
+        let err = keeps_versions_in_force(&before, &body(&changed), day("2026-12-07")).unwrap_err();
+        assert!(matches!(err, ReferenceError::VersionInForce { version: 2, change: "changed", .. }), "{err}");
+        // Before version 2 takes effect no case can use it: still editable.
+        assert!(keeps_versions_in_force(&before, &body(&changed), day("2024-12-31")).is_ok());
+        // Adding a version is always fine.
+        let mut added = all.clone();
+        let next = &all[1];
+        let v3 = gridflow_routing::CatalogueVersion::new(
+            3,
+            day("2026-12-07"),
+            next.classes().to_vec(),
+            next.sub_classes().to_vec(),
+        )
+        .unwrap();
+        added.push(v3);
+        assert!(keeps_versions_in_force(&before, &body(&added), day("2026-12-07")).is_ok());
+    }
 }

@@ -3,7 +3,7 @@
 //! read it without touching the database; replicas notice other replicas' imports by polling the
 //! revisions (see [`watch`]).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use gridflow_domain::ports::{ReferenceDoc, Store, StoreError};
 use gridflow_geo::{Geography, Grid, Layer};
 use gridflow_routing::import::{catalogue_from_json, directory_from_json, rules_from_json};
@@ -41,6 +41,11 @@ pub enum ReferenceError {
         "the {kind} document is at revision {actual}, not {expected}: someone imported meanwhile; reload and retry"
     )]
     Conflict { kind: String, expected: i32, actual: i32 },
+    #[error(
+        "catalogue version {version} has been in force since {effective_from} and cases keep the version they \
+         were registered under, so it cannot be {change}; add a new version instead"
+    )]
+    VersionInForce { version: u32, effective_from: NaiveDate, change: &'static str },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -138,10 +143,21 @@ impl Reference {
         catalogue.version_at(crate::routing::local_date(at))?.get(&category)
     }
 
-    /// The sub-class a case is handled under: the catalogue version in force when it was reported
-    /// (a case keeps the version it was registered under), or today's if that version lacks it.
+    /// The sub-class a case is handled under: a case keeps the catalogue version it was routed
+    /// under, recorded in its routing note (imports cannot change or drop a version once it is
+    /// in force; see [`crate::admin`]). A case not routed yet takes the version in force when it
+    /// was reported; today's serves only when that version lacks the category (a case a
+    /// dispatcher moved to a category added later).
     pub fn registered_sub_class(&self, case: &gridflow_domain::Case, now: DateTime<Utc>) -> Option<&SubClass> {
-        self.sub_class(&case.category, case.created_at).or_else(|| self.sub_class(&case.category, now))
+        let recorded = case.routing.as_ref().and_then(|r| r.catalogue_version);
+        self.sub_class_of(&case.category, recorded, case.created_at).or_else(|| self.sub_class(&case.category, now))
+    }
+
+    /// The sub-class in catalogue `version`, or in the version in force at `at` without one.
+    pub fn sub_class_of(&self, category: &str, version: Option<u32>, at: DateTime<Utc>) -> Option<&SubClass> {
+        let Some(version) = version else { return self.sub_class(category, at) };
+        let category: CategoryRef = category.parse().ok()?;
+        self.router.as_ref()?.catalogue().get(version, &category)
     }
 
     pub fn directory(&self) -> Option<&Directory> {

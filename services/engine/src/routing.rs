@@ -34,6 +34,9 @@ pub struct Query {
     pub facility_id: Option<String>,
     pub date: NaiveDate,
     pub excluded_units: Vec<String>,
+    /// The catalogue version of an already registered case (see [`RouteRequest`]); `None` for a
+    /// new case or an explain query: the version in force on `date`.
+    pub catalogue_version: Option<u32>,
 }
 
 /// The grids a point falls in, per layer (explain shows them all).
@@ -113,6 +116,7 @@ pub fn explain(reference: &Reference, q: &Query) -> Result<Explanation, ExplainE
     req.layer_grids = layer_grids;
     req.facility_id = q.facility_id.clone();
     req.excluded_units = q.excluded_units.clone();
+    req.catalogue_version = q.catalogue_version;
     let decision = router.route(&req);
     Ok(Explanation { category: q.category.clone(), date: q.date, location, grid, decision })
 }
@@ -134,6 +138,7 @@ fn decide_excluding(
         facility_id: case.facility_id.clone(),
         date: local_date(now),
         excluded_units,
+        catalogue_version: case.routing.as_ref().and_then(|r| r.catalogue_version),
     };
     explain(reference, &q).ok()
 }

@@ -1,6 +1,7 @@
 //! Routing decisions. Precedence, in order:
 //!
-//! 1. The category must exist in the catalogue version in force on the request date, else triage.
+//! 1. The category must exist in the catalogue version in force on the request date (or, when
+//!    re-routing a case, the version it was registered under), else triage.
 //! 2. Facility categories with a registered facility id go to the facility's **owner** 权属单位,
 //!    with its maintainer as co-handler. The maintainer never leads: it works under the owner's
 //!    contract and has no authority of its own (责随权走). If the owner is unknown or excluded,
@@ -41,11 +42,24 @@ pub struct RouteRequest {
     /// Units that returned the case as not theirs; re-routing must avoid them.
     #[serde(default)]
     pub excluded_units: Vec<String>,
+    /// The catalogue version the case was registered under: re-routing an existing case keeps it
+    /// (a case keeps its version), while the rules still follow `date`. `None`: the version in
+    /// force on `date`, as for a new case.
+    #[serde(default)]
+    pub catalogue_version: Option<u32>,
 }
 
 impl RouteRequest {
     pub fn new(category: CategoryRef, date: NaiveDate, area: Option<AreaCode>) -> Self {
-        Self { category, date, area, layer_grids: Vec::new(), facility_id: None, excluded_units: Vec::new() }
+        Self {
+            category,
+            date,
+            area,
+            layer_grids: Vec::new(),
+            facility_id: None,
+            excluded_units: Vec::new(),
+            catalogue_version: None,
+        }
     }
     fn excluded(&self, unit: &str) -> bool {
         self.excluded_units.iter().any(|u| u == unit)
@@ -166,7 +180,14 @@ impl Router {
             candidates: Vec::new(),
             trace: Vec::new(),
         };
-        let Some(catalogue) = self.catalogue.version_at(req.date) else {
+        let pinned = req.catalogue_version.and_then(|v| self.catalogue.version(v));
+        if let Some(v) = req.catalogue_version {
+            match pinned {
+                Some(_) => d.trace.push(format!("catalogue version {v}: the one the case was registered under")),
+                None => d.trace.push(format!("catalogue version {v} is gone; using the one in force on {}", req.date)),
+            }
+        }
+        let Some(catalogue) = pinned.or_else(|| self.catalogue.version_at(req.date)) else {
             d.trace.push(format!("no catalogue version in force on {}", req.date));
             return d;
         };

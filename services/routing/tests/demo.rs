@@ -202,3 +202,27 @@ fn demo_handlers_have_schedules_and_skills() {
         "street-110101003"
     );
 }
+
+#[test]
+fn a_pinned_catalogue_version_outlives_newer_ones() {
+    let r = router();
+    // Re-routing in 2025 a case registered under version 1 keeps version 1 (the rules still
+    // follow the date): waste sorting 0111, new in version 2, is unknown to it.
+    let mut req = RouteRequest::new(
+        cat("event:0111"),
+        day("2025-07-01"),
+        gridflow_routing::AreaCode::parse("110101003001001").ok(),
+    );
+    req.catalogue_version = Some(1);
+    let d = r.route(&req);
+    assert_eq!(
+        (d.basis, d.catalogue_version),
+        (Basis::Triage { reason: gridflow_routing::TriageReason::UnknownCategory }, Some(1))
+    );
+    req.category = cat("event:0109");
+    let d = r.route(&req);
+    assert_eq!((d.lead.as_deref(), d.catalogue_version, d.rule_set_version), (Some("dept-traffic"), Some(1), Some(2)));
+    // A version that no longer exists falls back to the one in force on the date.
+    req.catalogue_version = Some(9);
+    assert_eq!(r.route(&req).catalogue_version, Some(2));
+}

@@ -221,6 +221,7 @@ pub async fn explain(state: web::Data<AppState>, _auth: Auth, Body(body): Body) 
         facility_id: r.facility_id,
         date: r.date.unwrap_or_else(|| routing::local_date(Utc::now())),
         excluded_units: r.exclude,
+        catalogue_version: None,
     };
     let reference = state.service.reference.get();
     let explanation = routing::explain(&reference, &q).map_err(|e| {
