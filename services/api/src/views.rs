@@ -120,17 +120,16 @@ impl CaseView {
 }
 
 impl CaseView {
-    /// Fills in each clock's light at `now` on `cal` (green, yellow from the category's warning
-    /// threshold, 80 % by default, red when overdue).
+    /// Fills in each clock's light at `now` on the calendar it recorded (green, yellow from the
+    /// category's warning threshold, 80 % by default, red when overdue).
     pub fn with_lights(
         mut self,
-        cal: Option<&gridflow_calendar::Calendar>,
+        cals: &gridflow_calendar::CalendarSet,
         thresholds: &gridflow_engine::clocks::Thresholds,
         now: DateTime<Utc>,
     ) -> CaseView {
-        let Some(cal) = cal else { return self };
         for (stage, out) in &mut self.clocks {
-            out.light = gridflow_engine::clocks::light(stage, &out.clock, cal, thresholds, now);
+            out.light = gridflow_engine::clocks::light(stage, &out.clock, cals, thresholds, now);
         }
         self
     }

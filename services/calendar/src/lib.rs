@@ -69,7 +69,7 @@ mod validate;
 mod zone;
 
 pub use arithmetic::{Pause, Unit, natural_between};
-pub use builtin::{CN_DEFAULT, CN_DEFAULT_JSON, builtin, try_builtin};
+pub use builtin::{CN_DEFAULT, CN_DEFAULT_JSON, CN_EXTENDED, CN_EXTENDED_JSON, builtin, try_builtin};
 pub use calendar::{Calendar, CalendarSet, DayOverride, Version};
 pub use error::{CalendarError, Location, ValidationError};
 pub use model::{

@@ -299,12 +299,20 @@ impl Case {
                 self.duplicates.push(*case_id);
                 self.repeat_count = *repeat_count;
             }
-            Event::ClockStarted { .. }
-            | Event::ClockPaused { .. }
-            | Event::ClockResumed { .. }
-            | Event::ClockExtended { .. }
-            | Event::ClockStopped { .. }
-            | Event::ThresholdReached { .. } => crate::clock::apply(&mut self.clocks, event, at),
+            Event::ClockStarted { stage, due_at, .. }
+            | Event::ClockResumed { stage, due_at, .. }
+            | Event::ClockExtended { stage, due_at, .. } => {
+                // The handle clock counts the deadline on the unit's calendar in business time;
+                // the case's headline deadline follows it, so both always agree (a resume after a
+                // suspension over a weekend moves it by working time, not by wall time).
+                if stage == crate::clock::HANDLE {
+                    self.due_at = Some(*due_at);
+                }
+                crate::clock::apply(&mut self.clocks, event, at);
+            }
+            Event::ClockPaused { .. } | Event::ClockStopped { .. } | Event::ThresholdReached { .. } => {
+                crate::clock::apply(&mut self.clocks, event, at)
+            }
         }
     }
 }

@@ -111,6 +111,9 @@ pub fn apply(clocks: &mut BTreeMap<String, ClockView>, event: &Event, at: DateTi
         }
         Event::ClockExtended { stage, due_at, generation } => {
             if let Some(c) = clocks.get_mut(stage) {
+                // A breached run that is extended can breach again at the new due: its breach
+                // (and later) thresholds re-arm. Warnings already given are not repeated.
+                c.fired.retain(|p| *p < 100);
                 c.due_at = *due_at;
                 c.generation = *generation;
                 c.updated_at = at;
@@ -148,6 +151,9 @@ fn close_pause(c: &mut ClockView, at: DateTime<Utc>) {
         open.end = Some(at);
     }
 }
+
+/// The key of the handling clock, whose due is the case's deadline.
+pub const HANDLE: &str = "handle";
 
 /// The prefix of milestone clocks: `milestone:on site`.
 pub const MILESTONE_PREFIX: &str = "milestone:";

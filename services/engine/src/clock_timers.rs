@@ -3,7 +3,7 @@
 //! commit as the events.
 
 use crate::clocks::stage_clock;
-use gridflow_calendar::Calendar;
+use gridflow_calendar::CalendarSet;
 use gridflow_domain::ports::{TimerChanges, TimerSpec};
 use gridflow_domain::{Case, ClockRun, ClockView, Event};
 use gridflow_sla::Thresholds;
@@ -11,7 +11,7 @@ use gridflow_sla::Thresholds;
 /// The timers to arm and cancel after `events` were applied to `case`: every clock they touched
 /// gets its stale timers cancelled and, if running, one timer per threshold not yet reached
 /// (thresholds already past, as for an intake clock counted from the report, fire at once).
-pub fn timer_changes(case: &Case, events: &[Event], cal: &Calendar, thresholds: &Thresholds) -> TimerChanges {
+pub fn timer_changes(case: &Case, events: &[Event], cals: &CalendarSet, thresholds: &Thresholds) -> TimerChanges {
     let mut changes = TimerChanges::default();
     let mut touched: Vec<&str> = vec![];
     for e in events {
@@ -33,7 +33,7 @@ pub fn timer_changes(case: &Case, events: &[Event], cal: &Calendar, thresholds: 
         match (view.state, generation) {
             (ClockRun::Running, Some(g)) => {
                 changes.cancel.push((stage.into(), Some(g)));
-                changes.arm.extend(arm(case, stage, view, g, cal, thresholds));
+                changes.arm.extend(arm(case, stage, view, g, cals, thresholds));
             }
             _ => changes.cancel.push((stage.into(), None)),
         }
@@ -46,10 +46,11 @@ fn arm(
     stage: &str,
     view: &ClockView,
     generation: i32,
-    cal: &Calendar,
+    cals: &CalendarSet,
     thresholds: &Thresholds,
 ) -> Vec<TimerSpec> {
-    let Some(clock) = stage_clock(stage, view) else { return vec![] };
+    // Each clock's thresholds fall on the calendar it recorded (the unit's, or the centre's).
+    let (Some(clock), Some(cal)) = (stage_clock(stage, view), cals.get(&view.calendar)) else { return vec![] };
     let instants = gridflow_sla::threshold_instants(&clock, cal, thresholds).unwrap_or_default();
     instants
         .into_iter()

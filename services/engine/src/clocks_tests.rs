@@ -2,27 +2,44 @@
 
 use super::*;
 use chrono::{Duration, TimeZone};
-use gridflow_domain::{Actor, Command, Ctx, Urgency, decide};
+use gridflow_domain::{Actor, CaseState, Command, Ctx, Event, Urgency, decide};
 use gridflow_routing::{Milestone, TimeLimit};
 use uuid::Uuid;
 
-fn cal() -> Calendar {
-    gridflow_calendar::builtin().into_iter().next().unwrap()
+pub(crate) static SET: std::sync::LazyLock<CalendarSet> =
+    std::sync::LazyLock::new(|| CalendarSet::new(gridflow_calendar::builtin()).unwrap());
+
+pub(crate) fn set() -> &'static CalendarSet {
+    &SET
+}
+
+pub(crate) fn cal() -> Calendar {
+    set().get(gridflow_calendar::CN_DEFAULT).unwrap().clone()
+}
+
+/// Every clock on the city default.
+pub(crate) fn cals() -> ClockCalendars<'static> {
+    let default = set().get(gridflow_calendar::CN_DEFAULT).unwrap();
+    ClockCalendars { set: set(), centre: default, unit: default }
+}
+
+pub(crate) fn policy<'a>(limits: &'a StageLimits, milestones: &'a [Milestone]) -> ClockPolicy<'a> {
+    ClockPolicy { limits: Some(limits), milestones, pause_while: &[] }
 }
 
 fn mins(value: u32) -> TimeLimit {
     TimeLimit { value, unit: gridflow_routing::LimitUnit::Minutes }
 }
 
-fn limits() -> StageLimits {
+pub(crate) fn limits() -> StageLimits {
     StageLimits { accept: mins(10), dispatch: mins(10), sign: mins(30), handle: mins(60), verify: mins(120) }
 }
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 3, 1, 0, 0).unwrap()
 }
 
-fn registered() -> Case {
+pub(crate) fn registered() -> Case {
     let reported = Event::Reported {
         category: "event:0101".into(),
         lat: 0.0,
@@ -42,29 +59,40 @@ fn registered() -> Case {
 }
 
 /// Runs a command as a super-user at `now`, then the clock events, like the service does.
-fn step(case: &Case, cmd: Command, now: DateTime<Utc>) -> (Case, Vec<Event>) {
+pub(crate) fn step(case: &Case, cmd: Command, now: DateTime<Utc>) -> (Case, Vec<Event>) {
     step_with(case, cmd, now, &[])
 }
 
 /// [`step`] for a category with staged `milestones`.
 fn step_with(case: &Case, cmd: Command, now: DateTime<Utc>, milestones: &[Milestone]) -> (Case, Vec<Event>) {
+    step_in(case, cmd, now, &policy(&limits(), milestones), &cals())
+}
+
+/// [`step`] under a given clock policy and calendars.
+pub(crate) fn step_in(
+    case: &Case,
+    cmd: Command,
+    now: DateTime<Utc>,
+    policy: &ClockPolicy<'_>,
+    cals: &ClockCalendars<'_>,
+) -> (Case, Vec<Event>) {
     let actor = Actor { id: "x".into(), roles: gridflow_domain::Role::ASSIGNABLE.to_vec(), scopes: vec![] };
     let scopes = ["unit:roads", "unit:water", "district:110101"];
     let actor = Actor { scopes: scopes.iter().map(|s| gridflow_domain::Scope::parse(s).unwrap()).collect(), ..actor };
-    let due = handle_due(Some(&limits()), &cal(), now).unwrap();
+    let due = handle_due(policy.limits, &cal(), now).unwrap();
     let events = decide(case, &cmd, &actor, Ctx { now, handle_limit: due - now }).unwrap();
     let mut next = case.clone();
     for e in &events {
         next.apply(e, now);
     }
-    let clock = clock_events(case, &next, (Some(&limits()), milestones), &cal(), now);
+    let clock = clock_events(case, &next, policy, cals, now);
     for e in &clock {
         next.apply(e, now);
     }
     (next, clock)
 }
 
-fn kinds(events: &[Event]) -> Vec<&'static str> {
+pub(crate) fn kinds(events: &[Event]) -> Vec<&'static str> {
     events.iter().map(Event::kind).collect()
 }
 
@@ -76,7 +104,7 @@ fn dispatch_starts_sign_and_handle_with_the_dispatch_due() {
     assert_eq!(case.clocks[HANDLE].due_at, t0() + Duration::minutes(60));
     assert_eq!(case.clocks[SIGN].due_at, t0() + Duration::minutes(30));
     assert_eq!(case.clocks[HANDLE].generation, 1);
-    let timers = timer_changes(&case, &events, &cal(), &Thresholds::default());
+    let timers = timer_changes(&case, &events, set(), &Thresholds::default());
     let handle: Vec<_> = timers.arm.iter().filter(|t| t.clock == HANDLE).map(|t| (t.kind.as_str(), t.due_at)).collect();
     assert_eq!(
         handle,
@@ -100,7 +128,7 @@ fn sign_feedback_suspend_resume_extension_rework() {
     // Suspended 10 minutes: the handle clock pauses and its due moves 10 minutes.
     let (case, events) = step(&case, Command::Suspend { reason: "storm".into() }, t0() + Duration::minutes(10));
     assert_eq!(kinds(&events), ["clock_paused"]);
-    let timers = timer_changes(&case, &events, &cal(), &Thresholds::default());
+    let timers = timer_changes(&case, &events, set(), &Thresholds::default());
     assert_eq!(timers.cancel, [(HANDLE.to_string(), None)]);
     assert!(timers.arm.is_empty());
     let (case, events) = step(&case, Command::Resume, t0() + Duration::minutes(20));
@@ -147,10 +175,10 @@ fn late_stop_redispatch_restart_and_nothing_for_other_changes() {
     assert_eq!(kinds(&events), ["clock_stopped"]);
     assert!(case.clocks.values().all(|c| c.state == ClockRun::Stopped));
     assert_eq!(
-        light(VERIFY, &case.clocks[VERIFY], &cal(), &Thresholds::default(), t0() + Duration::days(9)),
+        light(VERIFY, &case.clocks[VERIFY], set(), &Thresholds::default(), t0() + Duration::days(9)),
         Some(Light::Green)
     );
-    assert_eq!(light(HANDLE, &case.clocks[HANDLE], &cal(), &Thresholds::default(), t0()), Some(Light::Red));
+    assert_eq!(light(HANDLE, &case.clocks[HANDLE], set(), &Thresholds::default(), t0()), Some(Light::Red));
 }
 
 fn reported() -> Case {
@@ -162,13 +190,13 @@ fn reported() -> Case {
 #[test]
 fn a_report_routed_at_once_runs_no_intake_or_dispatch_clock() {
     let reported = reported();
-    assert!(clock_events(&reported, &reported, (Some(&limits()), &[]), &cal(), t0()).is_empty(), "intake commit");
+    assert!(clock_events(&reported, &reported, &policy(&limits(), &[]), &cals(), t0()).is_empty(), "intake commit");
     let mut routed = reported.clone();
     let now = t0() + Duration::seconds(2);
     for e in [Event::Accepted, Event::Registered, Event::Dispatched { department: "roads".into(), due_at: now }] {
         routed.apply(&e, now);
     }
-    let events = clock_events(&reported, &routed, (Some(&limits()), &[]), &cal(), now);
+    let events = clock_events(&reported, &routed, &policy(&limits(), &[]), &cals(), now);
     let stages: Vec<&str> = events
         .iter()
         .map(|e| match e {
@@ -188,7 +216,7 @@ fn a_report_held_at_intake_runs_its_intake_then_dispatch_clock() {
     assert_eq!(accepted.clocks[INTAKE].started_at, t0());
     assert_eq!(accepted.clocks[INTAKE].due_at, t0() + Duration::minutes(10));
     // Its thresholds already past (50 % at 5 minutes is not; none are yet) are armed as usual.
-    let timers = timer_changes(&accepted, &events, &cal(), &Thresholds::default());
+    let timers = timer_changes(&accepted, &events, set(), &Thresholds::default());
     assert_eq!(timers.arm.len(), 3, "{timers:?}");
     // Registered 12 minutes after the report: the intake clock stops late; the dispatch clock runs.
     let (registered, events) = step(&accepted, Command::Register, t0() + Duration::minutes(12));

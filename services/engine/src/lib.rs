@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod approvals;
 pub mod calendars;
+pub mod clock_events;
 pub mod clock_timers;
 pub mod clocks;
 pub mod consumer;

@@ -82,6 +82,8 @@ pub fn emergency_policy() -> SlaPolicy {
             ],
         }),
         escalation_by_urgency: Default::default(),
+        // An emergency's clocks never stop for paperwork.
+        pause_while: Vec::new(),
     }
 }
 
@@ -276,10 +278,15 @@ pub fn units() -> Result<Vec<Unit>, DemoError> {
             area,
             assignment: policy,
             handlers,
+            calendar: EXTENDED_HOURS.contains(&id).then(|| "cn-extended".to_owned()),
         });
     }
     Ok(units)
 }
+
+/// Frontline crews on the streets 07:00–21:00 every day: their clocks count on the shipped
+/// `cn-extended` calendar, every other unit on the city default.
+const EXTENDED_HOURS: [&str; 2] = ["dept-sanitation", "dept-enforcement"];
 
 pub fn directory() -> Result<Directory, DemoError> {
     let mut facilities = Vec::new();

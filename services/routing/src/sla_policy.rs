@@ -23,6 +23,20 @@ pub struct SlaPolicy {
     /// Chains for particular urgency levels (a case raised to `emergency` takes that chain).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub escalation_by_urgency: BTreeMap<Urgency, EscalationChain>,
+    /// Requests that hold the clocks while the centre decides them. Empty (the city default): the
+    /// clocks keep running, so asking buys a unit no time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pause_while: Vec<PauseWhile>,
+}
+
+/// A pending request that may hold a case's clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseWhile {
+    /// A return 退回 awaiting approval holds every running clock.
+    ReturnPending,
+    /// An extension 延期 awaiting approval holds the handle clock and its milestones.
+    ExtensionPending,
 }
 
 impl SlaPolicy {

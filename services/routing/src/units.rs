@@ -102,6 +102,10 @@ pub struct Unit {
     pub assignment: AssignmentPolicy,
     #[serde(default)]
     pub handlers: Vec<Handler>,
+    /// The business calendar this unit's sign and handle clocks count working time on (a unit on
+    /// a six-day week or a 24×7 depot); `None`: the city default. Must name a calendar in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
 }
 
 /// A registered facility 部件. The owner 权属单位 is accountable; the maintainer 养护单位 does the

@@ -31,6 +31,7 @@ fn unit(policy: AssignmentPolicy) -> Unit {
         unit_type: UnitType::SectorDepartment,
         area: None,
         assignment: policy,
+        calendar: None,
         handlers: vec![
             handler("h1", &[], weekdays(t(8, 30), t(17, 30))),
             handler("h2", &["sanitation"], weekdays(t(8, 30), t(17, 30))),

@@ -117,11 +117,10 @@ pub async fn read(
     }
     let timeline = state.service.store.transitions(id).await?;
     let calendars = state.service.calendars.get();
-    let cal = calendars.get(gridflow_engine::service::DEFAULT_CALENDAR);
     let now = chrono::Utc::now();
     let reference = state.service.reference.get();
     let thresholds = gridflow_engine::escalation::thresholds_for(reference.registered_sub_class(&case, now));
-    Ok(HttpResponse::Ok().json(CaseView::of(&case, Some(&timeline)).with_lights(cal, &thresholds, now)))
+    Ok(HttpResponse::Ok().json(CaseView::of(&case, Some(&timeline)).with_lights(&calendars, &thresholds, now)))
 }
 
 #[derive(Deserialize)]
