@@ -5,6 +5,8 @@
 //! Test names are `<case>::sqlite` and `<case>::postgres`; filter with `-- sqlite` or `-- postgres`.
 #![allow(clippy::unwrap_used)]
 
+#[path = "store_contract/assignment.rs"]
+mod assignment;
 #[path = "store_contract/clocks.rs"]
 mod clocks;
 #[path = "store_contract/commit_timers.rs"]
@@ -15,6 +17,7 @@ mod fixtures;
 #[path = "store_contract/queries.rs"]
 mod queries;
 
+use assignment::assignment_turns;
 use clocks::clock_rows_of_a_window;
 use commit_timers::timers_commit_with_the_case;
 use fixtures::*;
@@ -80,6 +83,7 @@ contract!(
     reference_data,
     nearby_and_handler_loads,
     clock_rows_of_a_window,
+    assignment_turns,
 );
 
 async fn create_and_read_back(s: &SeaStore) {

@@ -10,6 +10,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 mod m20261122_000001_core;
 mod m20261122_000002_reference;
 mod m20261122_000003_sla;
+mod m20261207_000004_assignment_turns;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_core::Migration),
             Box::new(m20261122_000002_reference::Migration),
             Box::new(m20261122_000003_sla::Migration),
+            Box::new(m20261207_000004_assignment_turns::Migration),
         ]
     }
 }

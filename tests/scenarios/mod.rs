@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 mod admin;
+mod assignment;
 mod calendar;
 mod catalogue;
 mod clocks;
@@ -18,6 +19,7 @@ mod routing;
 mod support;
 
 pub use admin::*;
+pub use assignment::*;
 pub use calendar::*;
 pub use catalogue::*;
 pub use clocks::*;
@@ -70,6 +72,7 @@ macro_rules! all_scenarios {
             facility_and_border_routing,
             bad_imports_change_nothing,
             case_keeps_its_catalogue_version,
+            assignment_policies_inside_a_unit,
             sla_clocks_and_timers,
             clocks_across_extension_rework_reopen,
             sla_escalation_chain,

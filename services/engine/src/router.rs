@@ -7,7 +7,7 @@
 use crate::ROUTER_QUEUE;
 use crate::consumer::{self, Settle};
 use crate::reference::Reference;
-use crate::routing::{assign_command, assignment, decide_for, note};
+use crate::routing::{UnitWork, assign_command, assignment, decide_for, note};
 use crate::service::{CaseService, ServiceError};
 use chrono::{DateTime, Utc};
 use gridflow_domain::ports::{Bus, InboxMark, StoreError};
@@ -19,52 +19,56 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use uuid::Uuid;
 
+/// Whether the router registers and routes `case` (rather than leaving it alone or holding it
+/// at intake as a likely duplicate).
+fn routes(case: &Case) -> bool {
+    case.state == CaseState::Reported && case.likely_duplicates.is_empty()
+}
+
 /// What the router does with a case: nothing unless it is still `reported`.
-pub fn plan(reference: &Reference, case: &Case, now: DateTime<Utc>, loads: &[(String, u32)]) -> Vec<Command> {
+pub fn plan(reference: &Reference, case: &Case, now: DateTime<Utc>, work: &UnitWork) -> Vec<Command> {
     if case.state != CaseState::Reported {
         return vec![];
     }
-    if !case.likely_duplicates.is_empty() {
+    if !routes(case) {
         // Probably a repeat of an open case: an intake operator merges it or routes it.
         return vec![Command::Accept];
     }
     let mut commands = vec![Command::Accept, Command::Register];
-    commands.extend(routing_commands(reference, case, now, loads));
+    commands.extend(routing_commands(reference, case, now, work));
     commands
 }
 
 /// Route → dispatch → assign for a registered case. Without a lead unit (triage) the case stays
 /// registered, in the triage queue for a dispatcher, with the reason recorded.
-pub fn routing_commands(
-    reference: &Reference,
-    case: &Case,
-    now: DateTime<Utc>,
-    loads: &[(String, u32)],
-) -> Vec<Command> {
+pub fn routing_commands(reference: &Reference, case: &Case, now: DateTime<Utc>, work: &UnitWork) -> Vec<Command> {
     let Some(explained) = decide_for(reference, case, now) else { return vec![] };
     let mut recorded = note(&explained);
     recorded.excluded = case.returned_by.clone();
     let lead = recorded.lead.clone().filter(|l| reference.has_unit(l));
+    let catalogue_version = recorded.catalogue_version;
     let mut commands = vec![Command::Route { note: recorded }];
     if let Some(lead) = lead {
         commands.push(Command::Dispatch { department: lead.clone() });
-        if let Some(a) = assignment(reference, &lead, &case.category, now, loads) {
+        if let Some(a) = assignment(reference, &lead, &case.category, catalogue_version, now, work) {
             commands.push(assign_command(&a));
         }
     }
     commands
 }
 
-/// Open-case counts of the unit the case will most likely go to (read before the commit; the
-/// assignment only needs an estimate).
-pub async fn likely_loads(
+/// The work of the unit the case will most likely go to, read before the commit (loads are an
+/// estimate; a round-robin turn is taken for it).
+pub async fn likely_work(
     service: &CaseService,
     reference: &Reference,
     case: &Case,
     now: DateTime<Utc>,
-) -> Vec<(String, u32)> {
-    let Some(lead) = decide_for(reference, case, now).and_then(|e| e.decision.lead) else { return vec![] };
-    service.store.handler_loads(&lead).await.unwrap_or_default()
+) -> Result<UnitWork, StoreError> {
+    let Some(lead) = decide_for(reference, case, now).and_then(|e| e.decision.lead) else {
+        return Ok(UnitWork::default());
+    };
+    UnitWork::read(service.store.as_ref(), reference, &lead).await
 }
 
 /// Routes one case; `Ok(None)` when it was already routed.
@@ -76,8 +80,9 @@ pub async fn route_case(
     let reference = service.reference.get();
     let case = service.store.case(id).await?.ok_or(ServiceError::NotFound(id))?;
     let now = Utc::now();
-    let loads = likely_loads(service, &reference, &case, now).await;
-    let routed = service.act_as_system(id, inbox, None, |case| plan(&reference, case, now, &loads)).await?;
+    // A redelivered message or a held duplicate assigns nobody: it must not use up a turn.
+    let work = if routes(&case) { likely_work(service, &reference, &case, now).await? } else { UnitWork::default() };
+    let routed = service.act_as_system(id, inbox, None, |case| plan(&reference, case, now, &work)).await?;
     if let Some(case) = &routed {
         let waited = (Utc::now() - case.created_at).num_milliseconds().max(0) as f64 / 1000.0;
         service.metrics.dispatch_latency.observe(waited);

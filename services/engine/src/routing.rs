@@ -5,10 +5,12 @@
 use crate::reference::Reference;
 use crate::service::ServiceError;
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
+use gridflow_domain::ports::{Store, StoreError};
 use gridflow_domain::{Case, Command, RoutingNote};
 use gridflow_geo::Layer;
 use gridflow_routing::{
-    AreaCode, Assignment, Basis, CategoryRef, Decision, LayerGrid, RouteRequest, TriageReason, Workload, assign,
+    AreaCode, Assignment, AssignmentPolicy, Basis, CategoryRef, Decision, LayerGrid, RouteRequest, TriageReason,
+    Workload, assign,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -191,21 +193,46 @@ pub fn note(e: &Explanation) -> RoutingNote {
     }
 }
 
-/// Picks a handler in `unit` for a case of `category`; `loads` are open cases per handler.
+/// What in-unit assignment needs from the store, read just before the commit: open cases per
+/// handler and, for a round-robin unit, the turn this assignment takes.
+#[derive(Debug, Clone, Default)]
+pub struct UnitWork {
+    pub loads: Vec<(String, u32)>,
+    pub turn: Option<u64>,
+}
+
+impl UnitWork {
+    /// Reads the open-case loads of `unit` and, if it assigns round-robin, takes its next turn
+    /// from the store. The turn count only grows (closing cases cannot step it back) and the
+    /// store hands each turn out once, so simultaneous reports go to different handlers; a turn
+    /// whose commit then fails is a skip in the rotation, never a repeat. Call it only when the
+    /// case is about to be assigned.
+    pub async fn read(store: &dyn Store, reference: &Reference, unit: &str) -> Result<UnitWork, StoreError> {
+        let loads = store.handler_loads(unit).await?;
+        let round_robin = reference
+            .directory()
+            .and_then(|d| d.unit(unit))
+            .is_some_and(|u| u.assignment == AssignmentPolicy::RoundRobin);
+        let turn = if round_robin { Some(store.take_assignment_turn(unit).await?) } else { None };
+        Ok(UnitWork { loads, turn })
+    }
+}
+
+/// Picks a handler in `unit` for a case of `category`, with the skill its catalogue version
+/// (the one the case was registered under) asks for.
 pub fn assignment(
     reference: &Reference,
     unit: &str,
     category: &str,
+    catalogue_version: Option<u32>,
     now: DateTime<Utc>,
-    loads: &[(String, u32)],
+    work: &UnitWork,
 ) -> Option<Assignment> {
     let unit = reference.directory()?.unit(unit)?;
-    let skill = reference.sub_class(category, now).and_then(|s| s.skill.clone());
-    let loads: HashMap<String, u32> = loads.iter().cloned().collect();
-    // Round-robin without a stored cursor: rotate by the unit's open-case count, which advances
-    // by one with every assignment and needs no extra write.
-    let total: u32 = loads.values().sum();
-    let cursor = if unit.handlers.is_empty() { 0 } else { total as usize % unit.handlers.len() };
+    let sub = reference.sub_class_of(category, catalogue_version, now).or_else(|| reference.sub_class(category, now));
+    let skill = sub.and_then(|s| s.skill.clone());
+    let loads: HashMap<String, u32> = work.loads.iter().cloned().collect();
+    let cursor = usize::try_from(work.turn.unwrap_or_default()).unwrap_or_default();
     Some(assign(unit, skill.as_deref(), now, offset(), &Workload { loads, cursor }))
 }
 

@@ -7,8 +7,8 @@ use crate::events::message_for;
 pub use crate::intake::{IntakePolicy, LikelyDuplicate, distance_m};
 use crate::metrics::Metrics;
 use crate::reference::{Reference, ReferenceCache};
-use crate::router::{likely_loads, routing_commands};
-use crate::routing::{assign_command, assignment, complete};
+use crate::router::{likely_work, routing_commands};
+use crate::routing::{UnitWork, assign_command, assignment, complete};
 use chrono::{DateTime, Utc};
 use gridflow_domain::audit::Transition;
 use gridflow_domain::ports::{
@@ -315,7 +315,7 @@ impl CaseService {
             // What the engine does at once as a consequence, in the same commit: re-route after an
             // approved return, assign a handler after a (re-)dispatch.
             let system = Actor::system("engine");
-            for follow in self.follow_up(&cmd, &case, &next, &reference, now).await {
+            for follow in self.follow_up(&cmd, &case, &next, &reference, now).await? {
                 let step = decide(&next, &follow, &system, ctx)?;
                 let (after, more) = apply_events(&next, &step, &system, now);
                 next = after;
@@ -348,20 +348,21 @@ impl CaseService {
         after: &Case,
         reference: &Reference,
         now: DateTime<Utc>,
-    ) -> Vec<Command> {
+    ) -> Result<Vec<Command>, StoreError> {
         if matches!(cmd, Command::ApproveReturn { .. }) && after.state == CaseState::Registered {
-            let loads = likely_loads(self, reference, after, now).await;
-            return routing_commands(reference, after, now, &loads);
+            let work = likely_work(self, reference, after, now).await?;
+            return Ok(routing_commands(reference, after, now, &work));
         }
         match after.department.as_deref() {
             Some(unit) if after.state == CaseState::Dispatched && after.department != before.department => {
-                let loads = self.store.handler_loads(unit).await.unwrap_or_default();
-                assignment(reference, unit, &after.category, now, &loads)
+                let work = UnitWork::read(self.store.as_ref(), reference, unit).await?;
+                let version = after.routing.as_ref().and_then(|r| r.catalogue_version);
+                Ok(assignment(reference, unit, &after.category, version, now, &work)
                     .map(|a| assign_command(&a))
                     .into_iter()
-                    .collect()
+                    .collect())
             }
-            _ => vec![],
+            _ => Ok(vec![]),
         }
     }
 }

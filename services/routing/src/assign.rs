@@ -14,7 +14,8 @@ use crate::units::{AssignmentPolicy, Unit};
 pub struct Workload {
     /// Open cases per handler id; a missing handler counts as 0.
     pub loads: HashMap<String, u32>,
-    /// Round-robin position: index in the unit's handler list to start looking from.
+    /// Round-robin position: where in the unit's handler list to start looking, taken modulo
+    /// the number of handlers, so the unit's ever-growing turn count can be passed as it is.
     pub cursor: usize,
 }
 
@@ -69,11 +70,11 @@ pub fn assign(unit: &Unit, skill: Option<&str>, at: DateTime<Utc>, offset: Fixed
     let eligible = |i: &usize| checks.get(*i).is_some_and(|c| c.eligibility == Eligibility::Eligible);
     let n = checks.len();
     let when = format!("{day} {}", time.format("%H:%M"));
+    let start = if n == 0 { 0 } else { work.cursor % n };
     let (chosen, next_cursor) = match unit.assignment {
         // Ties go to the earlier handler in the list, so the result never depends on hashing.
         AssignmentPolicy::LeastLoaded => ((0..n).filter(eligible).min_by_key(|&i| (checks[i].load, i)), None),
         AssignmentPolicy::RoundRobin => {
-            let start = if n == 0 { 0 } else { work.cursor % n };
             let pick = (0..n).map(|k| (start + k) % n).find(eligible);
             (pick, pick.map(|i| (i + 1) % n))
         }
@@ -89,7 +90,7 @@ pub fn assign(unit: &Unit, skill: Option<&str>, at: DateTime<Utc>, offset: Fixed
             }
             AssignmentPolicy::RoundRobin => {
                 format!(
-                    "{} is the next eligible handler from position {} ({skill_text}, on duty at {when})",
+                    "{} is the next eligible handler from position {start} of {n} (turn {}; {skill_text}, on duty at {when})",
                     checks[i].handler, work.cursor
                 )
             }

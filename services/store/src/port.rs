@@ -32,6 +32,9 @@ impl Store for SeaStore {
     async fn handler_loads(&self, department: &str) -> Result<Vec<(String, u32)>, StoreError> {
         self.query_handler_loads(department).await
     }
+    async fn take_assignment_turn(&self, unit: &str) -> Result<u64, StoreError> {
+        self.next_assignment_turn(unit).await
+    }
     async fn add_user(&self, user: &Principal) -> Result<(), StoreError> {
         self.insert_principal(USER, user).await
     }

@@ -1,4 +1,5 @@
-//! Reference documents (append-only revisions) and the reads that routing and intake need.
+//! Reference documents (append-only revisions), the reads that routing and intake need, and the
+//! round-robin turns of in-unit assignment.
 
 use crate::SeaStore;
 use crate::sql::{get, json, map_err, stmt};
@@ -99,5 +100,20 @@ impl SeaStore {
                 Ok((get(r, "handler")?, u32::try_from(n).unwrap_or(u32::MAX)))
             })
             .collect()
+    }
+
+    /// One statement, so atomic on both backends: the row lock (Postgres) or the single writer
+    /// (SQLite) orders concurrent callers, and each gets the count its own increment produced.
+    pub(crate) async fn next_assignment_turn(&self, unit: &str) -> Result<u64, StoreError> {
+        let sql = "INSERT INTO assignment_turns (unit, taken) VALUES ($1, 1)
+                   ON CONFLICT (unit) DO UPDATE SET taken = assignment_turns.taken + 1 RETURNING taken";
+        let row = self
+            .db
+            .query_one_raw(stmt(self.backend, sql, vec![unit.into()]))
+            .await
+            .map_err(map_err)?
+            .ok_or_else(|| StoreError::Other("no row from the assignment turn upsert".into()))?;
+        let taken: i64 = get(&row, "taken")?;
+        Ok(u64::try_from(taken - 1).unwrap_or_default())
     }
 }

@@ -164,6 +164,10 @@ pub trait Store: Send + Sync {
     async fn nearby_cases(&self, query: &NearbyQuery) -> Result<Vec<Case>, StoreError>;
     /// Open cases per handler of `department` (handlers with none are absent).
     async fn handler_loads(&self, department: &str) -> Result<Vec<(String, u32)>, StoreError>;
+    /// Takes the next round-robin turn of `unit`: 0, 1, 2, ... over the unit's whole history,
+    /// across replicas. Concurrent callers MUST get distinct turns, and a turn is never handed
+    /// out twice (one whose case commit then fails is simply skipped).
+    async fn take_assignment_turn(&self, unit: &str) -> Result<u64, StoreError>;
 
     /// MUST return `Duplicate` for a taken name.
     async fn add_user(&self, user: &Principal) -> Result<(), StoreError>;
