@@ -17,7 +17,7 @@ mod fixtures;
 #[path = "store_contract/queries.rs"]
 mod queries;
 
-use assignment::assignment_turns;
+use assignment::{assignment_turns, open_case_count};
 use clocks::clock_rows_of_a_window;
 use commit_timers::timers_commit_with_the_case;
 use fixtures::*;
@@ -84,6 +84,7 @@ contract!(
     nearby_and_handler_loads,
     clock_rows_of_a_window,
     assignment_turns,
+    open_case_count,
 );
 
 async fn create_and_read_back(s: &SeaStore) {

@@ -7,6 +7,7 @@ mod assignment;
 mod calendar;
 mod catalogue;
 mod clocks;
+mod directory;
 mod escalation;
 mod guarantees;
 mod input;
@@ -23,6 +24,7 @@ pub use assignment::*;
 pub use calendar::*;
 pub use catalogue::*;
 pub use clocks::*;
+pub use directory::*;
 pub use escalation::*;
 pub use guarantees::*;
 pub use input::*;
@@ -73,6 +75,7 @@ macro_rules! all_scenarios {
             bad_imports_change_nothing,
             case_keeps_its_catalogue_version,
             assignment_policies_inside_a_unit,
+            directory_items_over_http,
             sla_clocks_and_timers,
             clocks_across_extension_rework_reopen,
             sla_escalation_chain,

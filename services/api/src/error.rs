@@ -37,6 +37,8 @@ pub enum Code {
     InvalidReference,
     ReferenceConflict,
     CatalogueVersionInForce,
+    AlreadyExists,
+    InUse,
     OutsideServiceArea,
     ValidationFailed,
     StoreUnavailable,
@@ -73,6 +75,8 @@ impl Code {
             InvalidReference => ("invalid_reference", StatusCode::UNPROCESSABLE_ENTITY),
             ReferenceConflict => ("reference_conflict", StatusCode::CONFLICT),
             CatalogueVersionInForce => ("catalogue_version_in_force", StatusCode::CONFLICT),
+            AlreadyExists => ("already_exists", StatusCode::CONFLICT),
+            InUse => ("in_use", StatusCode::CONFLICT),
             OutsideServiceArea => ("outside_service_area", StatusCode::UNPROCESSABLE_ENTITY),
             ValidationFailed => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY),
             StoreUnavailable => ("store_unavailable", StatusCode::SERVICE_UNAVAILABLE),
@@ -80,7 +84,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 29] = [
+    pub const ALL: [Code; 31] = [
         Code::MalformedJson,
         Code::InvalidRequest,
         Code::InvalidQuery,
@@ -106,6 +110,8 @@ impl Code {
         Code::InvalidReference,
         Code::ReferenceConflict,
         Code::CatalogueVersionInForce,
+        Code::AlreadyExists,
+        Code::InUse,
         Code::OutsideServiceArea,
         Code::ValidationFailed,
         Code::StoreUnavailable,

@@ -54,6 +54,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::admin::replace)
         .service(routes::admin::add_version)
         .service(routes::admin::explain)
+        .service(routes::directory::list_facilities)
+        .service(routes::directory::create_facility)
+        .service(routes::directory::update_facility)
+        .service(routes::directory::delete_facility)
+        .service(routes::directory::create_unit)
+        .service(routes::directory::update_unit)
+        .service(routes::directory::delete_unit)
+        .service(routes::directory::create_handler)
+        .service(routes::directory::update_handler)
+        .service(routes::directory::delete_handler)
+        .service(routes::rules::list)
         .default_service(web::to(not_found));
 }
 

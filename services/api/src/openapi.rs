@@ -13,6 +13,47 @@ fn ok(description: &str, schema: &str) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
 }
 
+/// Item shapes of the directory (gridflow-routing's `Facility`, `Unit`, `Handler`).
+fn facility_schema() -> Value {
+    let unit = json!({ "type": "string", "nullable": true, "minLength": 1, "maxLength": 64 });
+    json!({ "type": "object", "required": ["id", "category", "grid"], "properties": {
+        "id": { "type": "string", "minLength": 1, "maxLength": 64 },
+        "category": { "type": "string", "pattern": "^facility:[0-9]{4}$", "example": "facility:0101" },
+        "owner": unit, "maintainer": unit, "supervisor": unit,
+        "grid": { "type": "string", "pattern": "^[0-9]{15}$", "description": "the 15-digit unit grid" } } })
+}
+
+fn handler_schema() -> Value {
+    let time = json!({ "type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]:[0-5][0-9]$", "example": "08:30:00" });
+    json!({ "type": "object", "required": ["id", "name"], "properties": {
+        "id": { "type": "string", "minLength": 1, "maxLength": 128, "example": "dept-water/h4" },
+        "name": { "type": "string" },
+        "skills": { "type": "array", "items": { "type": "string" } },
+        "schedule": { "type": "array", "description": "weekly duty windows in local time; end ≤ start runs past midnight",
+            "items": { "type": "object", "required": ["weekday", "start", "end"], "properties": {
+                "weekday": { "type": "string", "enum": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] },
+                "start": time, "end": time } } } } })
+}
+
+fn unit_schema() -> Value {
+    json!({ "type": "object", "required": ["id", "name_zh", "name_en", "type"], "properties": {
+        "id": { "type": "string", "minLength": 1, "maxLength": 64 },
+        "name_zh": { "type": "string" }, "name_en": { "type": "string" },
+        "type": { "type": "string", "enum": ["district", "street", "community", "sector_department", "facility_owner", "contractor"] },
+        "area": { "type": "string", "pattern": "^[0-9]{6,15}$", "description": "territorial units only" },
+        "assignment": { "type": "string", "enum": ["least_loaded", "round_robin"] },
+        "calendar": { "type": "string" },
+        "handlers": { "type": "array", "items": { "$ref": "#/components/schemas/Handler" } } } })
+}
+
+fn body(schema: &str) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+fn item(name: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 128 } })
+}
+
 fn errors(mut responses: Value) -> Value {
     for status in ["400", "401", "403", "404", "409", "422", "503"] {
         responses[status] = error_ref();
@@ -99,6 +140,37 @@ pub fn document() -> Value {
                 "parameters": [kind, q("version", json!({ "type": "integer", "minimum": 1 })), q("effective_from", json!({ "type": "string", "format": "date" }))],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } }, "text/csv": { "schema": { "type": "string" } } } },
                 "responses": errors(json!({ "201": { "description": "Summary of what is now in force" } })) } },
+            "/api/v1/rules": { "get": {
+                "summary": "The rule set in force today, on `date`, or of `version` (admin, dispatcher, shift lead)",
+                "parameters": [q("date", json!({ "type": "string", "format": "date" })), q("version", json!({ "type": "integer", "minimum": 1 }))],
+                "responses": errors(json!({ "200": { "description": "The rule set with its rules" } })) } },
+            "/api/v1/directory/facilities": {
+                "get": { "summary": "The facility registry (admin, dispatcher, shift lead)",
+                    "responses": errors(json!({ "200": { "description": "Facilities" } })) },
+                "post": { "summary": "Register a facility (admin; validated like a directory import)",
+                    "requestBody": body("Facility"), "responses": errors(json!({ "201": ok("The facility", "Facility") })) } },
+            "/api/v1/directory/facilities/{id}": {
+                "put": { "summary": "Replace a facility (admin)", "parameters": [item("id")],
+                    "requestBody": body("Facility"), "responses": errors(json!({ "200": ok("The facility", "Facility") })) },
+                "delete": { "summary": "Remove a facility (admin)", "parameters": [item("id")],
+                    "responses": errors(json!({ "204": { "description": "Removed" } })) } },
+            "/api/v1/directory/units": { "post": {
+                "summary": "Add a unit with its handlers (admin; validated like a directory import)",
+                "requestBody": body("Unit"), "responses": errors(json!({ "201": ok("The unit", "Unit") })) } },
+            "/api/v1/directory/units/{unit}": {
+                "put": { "summary": "Replace a unit whole (admin); handlers with open cases must stay", "parameters": [item("unit")],
+                    "requestBody": body("Unit"), "responses": errors(json!({ "200": ok("The unit", "Unit") })) },
+                "delete": { "summary": "Remove a unit without open cases that no rule or facility names (admin)", "parameters": [item("unit")],
+                    "responses": errors(json!({ "204": { "description": "Removed" } })) } },
+            "/api/v1/directory/units/{unit}/handlers": { "post": {
+                "summary": "Add a handler to a unit (admin)", "parameters": [item("unit")],
+                "requestBody": body("Handler"), "responses": errors(json!({ "201": ok("The handler", "Handler") })) } },
+            "/api/v1/directory/units/{unit}/handlers/{handler}": {
+                "put": { "summary": "Replace a handler (admin); the id is percent-encoded (`dept-water%2Fh1`)",
+                    "parameters": [item("unit"), item("handler")],
+                    "requestBody": body("Handler"), "responses": errors(json!({ "200": ok("The handler", "Handler") })) },
+                "delete": { "summary": "Remove a handler without open cases (admin)", "parameters": [item("unit"), item("handler")],
+                    "responses": errors(json!({ "204": { "description": "Removed" } })) } },
             "/api/v1/routing/explain": { "post": {
                 "summary": "Where a case would go and why: grids per layer, candidate rules, the winner (creates nothing)",
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ExplainRequest" } } } },
@@ -190,6 +262,9 @@ pub fn document() -> Value {
                     "breach_seconds": { "type": "integer" }, "breach_minutes": { "type": "integer" },
                     "on_time_rate": { "type": "number", "nullable": true }, "closure_rate": { "type": "number", "nullable": true },
                     "extension_rate": { "type": "number", "nullable": true }, "rework_rate": { "type": "number", "nullable": true } } },
+                "Facility": facility_schema(),
+                "Unit": unit_schema(),
+                "Handler": handler_schema(),
                 "CasePage": { "type": "object", "properties": {
                     "cases": { "type": "array", "items": { "$ref": "#/components/schemas/Case" } },
                     "next_cursor": { "type": "string", "nullable": true } } }

@@ -83,7 +83,7 @@ pub fn action_schema() -> Value {
 }
 
 /// Every route and its methods, for 405 responses.
-const ROUTES: [(&str, &[&str]); 22] = [
+const ROUTES: [(&str, &[&str]); 29] = [
     ("/", &["GET"]),
     ("/favicon.ico", &["GET"]),
     ("/healthz", &["GET"]),
@@ -106,6 +106,13 @@ const ROUTES: [(&str, &[&str]); 22] = [
     ("/api/v1/reference/{kind}/versions", &["POST"]),
     ("/api/v1/routing/explain", &["POST"]),
     ("/api/v1/metrics/sla", &["GET"]),
+    ("/api/v1/rules", &["GET"]),
+    ("/api/v1/directory/facilities", &["GET", "POST"]),
+    ("/api/v1/directory/facilities/{id}", &["PUT", "DELETE"]),
+    ("/api/v1/directory/units", &["POST"]),
+    ("/api/v1/directory/units/{unit}", &["PUT", "DELETE"]),
+    ("/api/v1/directory/units/{unit}/handlers", &["POST"]),
+    ("/api/v1/directory/units/{unit}/handlers/{handler}", &["PUT", "DELETE"]),
 ];
 
 /// The methods served at `path`; empty when no route has that path.

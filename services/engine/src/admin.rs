@@ -1,6 +1,9 @@
 //! Imports of reference data, shared by the admin API and the `gridflow import` CLI: validate
 //! the new document together with the others in force, then append it as the next revision in
-//! one transaction, then swap the in-memory copy. A rejected import writes nothing.
+//! one transaction, then swap the in-memory copy. A rejected import writes nothing. Item-level
+//! edits of the directory go through the same import ([`directory`]).
+
+pub mod directory;
 
 use crate::reference::{
     CATALOGUE, ImportProblem, KINDS, RULES, Reference, ReferenceCache, ReferenceError, parse_catalogue,

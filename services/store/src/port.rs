@@ -35,6 +35,9 @@ impl Store for SeaStore {
     async fn take_assignment_turn(&self, unit: &str) -> Result<u64, StoreError> {
         self.next_assignment_turn(unit).await
     }
+    async fn open_case_count(&self, department: &str) -> Result<u64, StoreError> {
+        self.query_open_case_count(department).await
+    }
     async fn add_user(&self, user: &Principal) -> Result<(), StoreError> {
         self.insert_principal(USER, user).await
     }

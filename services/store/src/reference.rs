@@ -102,6 +102,19 @@ impl SeaStore {
             .collect()
     }
 
+    pub(crate) async fn query_open_case_count(&self, department: &str) -> Result<u64, StoreError> {
+        let sql =
+            format!("SELECT COUNT(*) AS open FROM cases WHERE department = $1 AND state NOT IN ({})", finished_list());
+        let row = self
+            .db
+            .query_one_raw(stmt(self.backend, &sql, vec![department.into()]))
+            .await
+            .map_err(map_err)?
+            .ok_or_else(|| StoreError::Other("no row from COUNT()".into()))?;
+        let open: i64 = get(&row, "open")?;
+        Ok(u64::try_from(open).unwrap_or_default())
+    }
+
     /// One statement, so atomic on both backends: the row lock (Postgres) or the single writer
     /// (SQLite) orders concurrent callers, and each gets the count its own increment produced.
     pub(crate) async fn next_assignment_turn(&self, unit: &str) -> Result<u64, StoreError> {

@@ -2,7 +2,7 @@
 //!
 //! - `GET  /api/v1/reference`                 revisions and what is loaded (any signed-in user)
 //! - `GET  /api/v1/reference/{kind}`          export a document (`?format=csv&version=N` for
-//!   catalogue and rules)
+//!   catalogue and rules); who may read it is [`may_export`]
 //! - `PUT  /api/v1/reference/{kind}`          replace a document (admin); `If-Match: <revision>`
 //!   guards against overwriting someone else's import
 //! - `POST /api/v1/reference/{kind}/versions` add one catalogue or rules version (admin), as
@@ -17,17 +17,43 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{NaiveDate, Utc};
 use gridflow_domain::{Actor, Role};
 use gridflow_engine::admin::{self, VersionFormat};
-use gridflow_engine::reference::{CATALOGUE, KINDS, RULES};
+use gridflow_engine::reference::{CATALOGUE, GEOGRAPHY, KINDS, RULES};
 use gridflow_engine::routing::{self, Query};
 use gridflow_routing::import::{catalogue_to_csv, rules_to_csv};
 use serde::Deserialize;
 use serde_json::json;
 
-fn require_admin(actor: &Actor) -> Result<(), ApiError> {
+pub(crate) fn require_admin(actor: &Actor) -> Result<(), ApiError> {
     if actor.roles.contains(&Role::Admin) {
         Ok(())
     } else {
         Err(ApiError::new(Code::Forbidden, "only an admin may change reference data"))
+    }
+}
+
+/// The centre roles that route and re-dispatch cases by hand, besides the admin: they need the
+/// responsibility list and the facility registry (who owns what) to do it.
+const CENTRE: [Role; 3] = [Role::Admin, Role::Dispatcher, Role::ShiftLead];
+
+pub(crate) fn require_reader(actor: &Actor, what: &str) -> Result<(), ApiError> {
+    if actor.roles.iter().any(|r| CENTRE.contains(r)) {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::Forbidden, format!("only an admin, dispatcher or shift lead may read {what}")))
+    }
+}
+
+/// Who may export which document. The geography (grid maps are posted publicly in every
+/// community) and the catalogue (what can be reported) are for everyone signed in. The rules and
+/// the facility registry are for the centre roles that route by them ([`require_reader`]). The
+/// whole directory holds the handler rosters — names and duty hours of people — so it is the
+/// admin's alone; others see units and the facility registry through their own endpoints.
+fn may_export(actor: &Actor, kind: &str) -> Result<(), ApiError> {
+    match kind {
+        GEOGRAPHY | CATALOGUE => Ok(()),
+        RULES => require_reader(actor, "the responsibility list"),
+        _ if actor.roles.contains(&Role::Admin) => Ok(()),
+        _ => Err(ApiError::new(Code::Forbidden, "only an admin may export the directory (it holds handler rosters)")),
     }
 }
 
@@ -78,12 +104,13 @@ struct ExportQuery {
 #[get("/api/v1/reference/{kind}")]
 pub async fn export(
     state: web::Data<AppState>,
-    _auth: Auth,
+    Auth(actor): Auth,
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let kind = path.into_inner();
     known_kind(&kind)?;
+    may_export(&actor, &kind)?;
     let q = web::Query::<ExportQuery>::from_query(req.query_string())
         .map_err(|e| ApiError::new(Code::InvalidQuery, e.to_string()))?;
     let reference = state.service.reference.get();

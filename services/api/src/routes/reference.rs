@@ -83,9 +83,17 @@ pub async fn grids(state: web::Data<AppState>, _auth: Auth, req: HttpRequest) ->
     Ok(HttpResponse::Ok().json(json!({ "layer": layer.to_string(), "grids": grids })))
 }
 
-/// Units 部门 of the directory with their handlers (ids, names, skills).
+/// Units 部门 of the directory, with their handlers (ids, names, skills) for those who assign
+/// work: the centre's dispatching roles see every unit's roster, a unit's own dispatcher and
+/// handlers see their unit's; everyone else gets the units without people in them.
 #[get("/api/v1/departments")]
-pub async fn departments(state: web::Data<AppState>, _auth: Auth) -> HttpResponse {
+pub async fn departments(state: web::Data<AppState>, Auth(actor): Auth) -> HttpResponse {
+    let centre = actor.roles.iter().any(|r| matches!(r, Role::Admin | Role::Dispatcher | Role::ShiftLead));
+    let sees_roster = |unit: &str| {
+        centre
+            || actor.role_applies(Role::UnitDispatcher, None, Some(unit))
+            || actor.role_applies(Role::UnitHandler, None, Some(unit))
+    };
     let reference = state.service.reference.get();
     let units: Vec<_> = reference
         .directory()
@@ -93,8 +101,11 @@ pub async fn departments(state: web::Data<AppState>, _auth: Auth) -> HttpRespons
         .unwrap_or_default()
         .iter()
         .map(|u| {
-            let handlers: Vec<_> =
-                u.handlers.iter().map(|h| json!({ "id": h.id, "name": h.name, "skills": h.skills })).collect();
+            let handlers: Vec<_> = if sees_roster(&u.id) {
+                u.handlers.iter().map(|h| json!({ "id": h.id, "name": h.name, "skills": h.skills })).collect()
+            } else {
+                vec![]
+            };
             json!({ "code": u.id, "name": u.name_zh, "name_en": u.name_en, "type": u.unit_type,
                     "area": u.area.as_ref().map(|a| a.as_str()), "assignment": u.assignment, "handlers": handlers })
         })

@@ -168,6 +168,8 @@ pub trait Store: Send + Sync {
     /// across replicas. Concurrent callers MUST get distinct turns, and a turn is never handed
     /// out twice (one whose case commit then fails is simply skipped).
     async fn take_assignment_turn(&self, unit: &str) -> Result<u64, StoreError>;
+    /// Open cases (see `nearby_cases`) dispatched to `department`, with or without a handler.
+    async fn open_case_count(&self, department: &str) -> Result<u64, StoreError>;
 
     /// MUST return `Duplicate` for a taken name.
     async fn add_user(&self, user: &Principal) -> Result<(), StoreError>;
