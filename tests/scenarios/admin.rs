@@ -59,8 +59,12 @@ pub async fn bad_imports_change_nothing(app: &TestApp) {
     assert!(about("110101001001001").iter().any(|p| p.contains("clos")), "unclosed ring: {body}");
     assert!(about("110101001001002").iter().any(|p| p.contains("intersect")), "self-intersection: {body}");
     assert!(about("110101001001003").iter().any(|p| p.contains("duplicate")), "duplicate code: {body}");
-    assert!(
-        about("110101001001004").iter().any(|p| p.contains("outside") || p.contains("community")),
+    // A grid outside its community: exactly one problem, located and worded as the importer says.
+    let outside: Vec<&Value> = problems.iter().filter(|p| p["code"] == "110101001001004").collect();
+    assert_eq!(
+        outside,
+        [&json!({ "document": "geography", "at": "features[7]", "code": "110101001001004",
+                  "problem": "grid is not inside the boundary of its community `110101001001`" })],
         "outside its community: {body}"
     );
     assert!(problems.iter().all(|p| p["at"].as_str().unwrap().starts_with("features[")), "{body}");

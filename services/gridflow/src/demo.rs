@@ -1,8 +1,10 @@
-//! The demo district, generated from a seed: Dongcheng (东城区, 110101) around 39.93 N 116.41 E
-//! with five streets, 48 communities and several hundred unit grids plus responsibility and
-//! school layers (gridflow-geo's generator); the 85-sub-class catalogue, 30 units with handlers,
-//! facility registry and two effective-dated rule sets of gridflow-routing's demo; one user per
-//! role. The embedded default, the tests and the load generator all use it.
+//! The demo district, generated from a seed: Dongcheng (东城区, 110101) around 39.93 N 116.41 E.
+//! The shipped seed (7) gives 8 streets, 48 communities and 546 unit grids, plus 48
+//! responsibility grids and 15 school grids (gridflow-geo's generator); gridflow-routing's demo
+//! adds the catalogue (85 sub-classes, 86 from version 2), 30 units with 82 handlers (street
+//! offices for the first five streets; the other three fall back to the district office), 20
+//! facilities and two effective-dated rule sets; one user per role. The embedded default, the
+//! tests and the load generator all use it (figures checked by a test below).
 
 use anyhow::Context;
 use gridflow_domain::ports::{Principal, Store, StoreError};
@@ -119,6 +121,41 @@ mod tests {
                 assert!(r.has_unit(s), "{s}");
             }
         }
+    }
+
+    /// The figures the README and the module doc state for the shipped seed.
+    #[test]
+    fn the_shipped_seed_gives_the_documented_figures() {
+        use gridflow_geo::AreaLevel;
+        let r = reference();
+        let geo = r.geography.as_ref().unwrap();
+        let count = |level: AreaLevel| geo.areas().filter(|a| a.level == level).count();
+        let layer = |name: &str| geo.layers().find(|l| l.to_string() == name).map_or(0, |l| geo.grids(l).len());
+        let dir = r.directory().unwrap();
+        let handlers: usize = dir.units().iter().map(|u| u.handlers.len()).sum();
+        let subs: Vec<usize> =
+            r.router.as_ref().unwrap().catalogue().versions().iter().map(|v| v.sub_classes().len()).collect();
+        let figures = (
+            count(AreaLevel::Street),
+            count(AreaLevel::Community),
+            layer("unit"),
+            subs,
+            dir.units().len(),
+            handlers,
+            dir.facilities().len(),
+        );
+        assert_eq!(figures, (8, 48, 546, vec![85, 86], 30, 82, 20));
+        assert_eq!((layer("responsibility"), layer("dedicated:school")), (48, 15));
+        // Street offices exist for the first five streets only; the other three fall back to the
+        // district office.
+        let offices = geo
+            .areas()
+            .filter(|a| {
+                a.level == AreaLevel::Street
+                    && dir.territorial_unit(gridflow_routing::UnitType::Street, &a.code).is_some()
+            })
+            .count();
+        assert_eq!(offices, 5);
     }
 
     #[test]
