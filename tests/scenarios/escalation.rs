@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 const CATEGORY: &str = "event:0505";
 
-fn kinds(case: &Value, kind: &str) -> Vec<Value> {
+pub(super) fn kinds(case: &Value, kind: &str) -> Vec<Value> {
     case["timeline"].as_array().unwrap().iter().filter(|t| t["type"] == kind).cloned().collect()
 }
 
@@ -22,7 +22,7 @@ fn position(case: &Value, pred: impl Fn(&Value) -> bool) -> usize {
 }
 
 /// The case as soon as its timeline holds an event of `kind` (the SLA timers fire it within 90 s).
-async fn first_of(app: &TestApp, token: &str, id: &str, kind: &str) -> Value {
+pub(super) async fn first_of(app: &TestApp, token: &str, id: &str, kind: &str) -> Value {
     let start = Instant::now();
     loop {
         let c = app.case(token, id).await;
@@ -79,17 +79,20 @@ pub async fn sla_policy_from_the_catalogue(app: &TestApp) {
         .map(|t| t["event"]["percent"].as_u64().unwrap())
         .collect();
     assert_eq!(handle_thresholds, [25, 50, 100], "{case}");
-    let mut notified: Vec<String> =
+    let notified: Vec<String> =
         kinds(&case, "notified").iter().map(|n| n["event"]["to"].as_str().unwrap().to_string()).collect();
-    notified.sort();
+    assert_eq!(notified, [format!("{unit}:dispatcher")], "{case}");
     let street = format!("street-{}", &grid[..9]);
-    let mut expected = vec![format!("{unit}:dispatcher"), "dept-emergency".to_string(), street];
-    expected.sort();
-    assert_eq!(notified, expected, "{case}");
-    let whistle = kinds(&case, "notified").into_iter().find(|n| n["event"]["to"] == "dept-emergency").unwrap();
-    assert!(whistle["event"]["reason"].as_str().unwrap().contains("report in within 30 minutes"), "{whistle}");
+    let whistles = kinds(&case, "whistled");
+    assert_eq!(whistles.len(), 1, "{case}");
+    assert_eq!(whistles[0]["event"]["departments"], serde_json::json!(["dept-emergency", street]), "{case}");
+    assert_eq!(whistles[0]["event"]["report_in_minutes"], 30);
+    assert!(whistles[0]["actor"].as_str().unwrap().starts_with("system:"), "{case}");
+    // Each whistled department's report-in deadline runs as a clock of its own.
+    assert_eq!(case["clocks"]["report_in:dept-emergency"]["limit_value"], 30, "{case}");
+    assert_eq!(case["clocks"][format!("report_in:{street}")]["state"], "running", "{case}");
     let at50 = position(&case, |t| t["type"] == "threshold_reached" && t["event"]["percent"] == 50);
-    let blown = position(&case, |t| t["type"] == "notified" && t["event"]["to"] == "dept-emergency");
+    let blown = position(&case, |t| t["type"] == "whistled");
     assert!(at50 < blown, "the whistle follows the 50 % threshold");
     assert_eq!(kinds(&case, "urged").len(), 1, "{case}");
     // The case view's light uses the same policy: past 50 % (its warning threshold) it was yellow,

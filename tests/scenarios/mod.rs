@@ -18,6 +18,7 @@ mod milestones;
 mod paths;
 mod routing;
 mod support;
+mod whistle;
 
 pub use admin::*;
 pub use assignment::*;
@@ -34,6 +35,7 @@ pub use metrics::*;
 pub use milestones::*;
 pub use paths::*;
 pub use routing::*;
+pub use whistle::*;
 
 /// Generates one `#[tokio::test]` per scenario for a backend constructor.
 #[macro_export]
@@ -83,6 +85,8 @@ macro_rules! all_scenarios {
             sla_auto_redispatch_when_unsigned,
             sla_metrics_report,
             milestones_reported_over_http,
+            whistle_and_report_in,
+            unit_calendars_and_held_clocks,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);
     };

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 /// (action, required fields, optional fields), mirroring `gridflow_domain::Command`.
-pub const ACTIONS: [(&str, &[&str], &[&str]); 27] = [
+pub const ACTIONS: [(&str, &[&str], &[&str]); 29] = [
     ("accept", &[], &[]),
     ("reject", &["reason"], &["note"]),
     ("mark_duplicate", &["master_id"], &[]),
@@ -15,6 +15,8 @@ pub const ACTIONS: [(&str, &[&str], &[&str]); 27] = [
     ("start", &[], &[]),
     ("feedback", &["note"], &[]),
     ("report_milestone", &["milestone"], &["note"]),
+    ("whistle", &["departments", "report_in_minutes"], &["reason"]),
+    ("report_in", &[], &["note"]),
     ("request_verification", &[], &[]),
     ("verify", &["passed"], &["note"]),
     ("close", &["note"], &[]),
@@ -50,6 +52,11 @@ fn field(action: &str, name: &str, required: bool) -> Value {
         ("reject", "reason") => json!({ "type": "string", "enum": REJECT_REASONS }),
         ("request_return", "kind") => json!({ "type": "string", "enum": ["wrong_dispatch", "other"] }),
         (_, "department") => json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }),
+        (_, "departments") => json!({
+            "type": "array", "minItems": 1, "maxItems": 20,
+            "items": { "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }
+        }),
+        (_, "report_in_minutes") => json!({ "type": "integer", "minimum": 1, "maximum": 10_080 }),
         (_, "master_id") => json!({ "type": "string", "format": "uuid" }),
         (_, "passed") => json!({ "type": "boolean", "description": "a failed verification needs a `note`" }),
         (_, "minutes") => json!({ "type": "integer", "minimum": 1, "maximum": 129_600 }),

@@ -52,6 +52,9 @@ pub struct CaseView {
     pub updated_at: String,
     /// Stage clocks by stage; `light` is filled where a calendar was at hand (the case read).
     pub clocks: BTreeMap<String, ClockOut>,
+    /// Departments whistled 吹哨 to report in 报到, and when they did.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub report_ins: BTreeMap<String, gridflow_domain::case::ReportIn>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<TimelineEntry>>,
 }
@@ -113,6 +116,7 @@ impl CaseView {
             likely_duplicates: case.likely_duplicates.clone(),
             created_at: ts(case.created_at),
             updated_at: ts(case.updated_at),
+            report_ins: case.report_ins.clone(),
             clocks: case.clocks.iter().map(|(k, c)| (k.clone(), ClockOut { clock: c.clone(), light: None })).collect(),
             timeline: timeline.map(|ts| ts.iter().map(TimelineEntry::of).collect()),
         }
@@ -149,12 +153,13 @@ impl TimelineEntry {
     }
 }
 
-/// Whether `actor` may read `case`: some role of theirs applies to it (same scopes as commands).
+/// Whether `actor` may read `case`: some role of theirs applies to it (same scopes as commands),
+/// also as a department whistled 吹哨 to report in on it.
 pub fn can_view(actor: &Actor, case: &Case) -> bool {
-    actor
-        .roles
-        .iter()
-        .any(|r| *r != Role::Admin && actor.role_applies(*r, case.grid.as_deref(), case.department.as_deref()))
+    let grid = case.grid.as_deref();
+    let units: Vec<Option<&str>> =
+        std::iter::once(case.department.as_deref()).chain(case.report_ins.keys().map(|d| Some(d.as_str()))).collect();
+    actor.roles.iter().any(|r| *r != Role::Admin && units.iter().any(|d| actor.role_applies(*r, grid, *d)))
         || actor.roles.contains(&Role::Admin)
         || case.reporter == actor.id
 }

@@ -111,8 +111,27 @@ pub struct Case {
     /// Milestones the unit reported reached since the last dispatch (`on site`, ...).
     #[serde(default)]
     pub milestones_reached: Vec<String>,
+    /// Departments whistled 吹哨 to report in 报到, by department.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub report_ins: BTreeMap<String, ReportIn>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// One whistled department's duty to report in 报到.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportIn {
+    /// The deadline from the whistle, in natural minutes.
+    pub minutes: u32,
+    pub whistled_at: DateTime<Utc>,
+    pub reported_at: Option<DateTime<Utc>>,
+}
+
+impl Case {
+    /// The whistled departments that have not reported in yet.
+    pub fn pending_report_ins(&self) -> impl Iterator<Item = &str> {
+        self.report_ins.iter().filter(|(_, r)| r.reported_at.is_none()).map(|(d, _)| d.as_str())
+    }
 }
 
 impl Case {
@@ -167,6 +186,7 @@ impl Case {
             repeat_count: 0,
             clocks: BTreeMap::new(),
             milestones_reached: Vec::new(),
+            report_ins: BTreeMap::new(),
             created_at: at,
             updated_at: at,
         })
@@ -290,6 +310,23 @@ impl Case {
             // A record of who was told; the case itself does not change.
             Event::Notified { .. } => {}
             Event::MilestoneReported { milestone, .. } => self.milestones_reached.push(milestone.clone()),
+            Event::Whistled { departments, report_in_minutes, .. } => {
+                for d in departments {
+                    // Whistled again after reporting in: it must report in again.
+                    let pending = self.report_ins.get(d).is_some_and(|r| r.reported_at.is_none());
+                    if !pending {
+                        self.report_ins.insert(
+                            d.clone(),
+                            ReportIn { minutes: *report_in_minutes, whistled_at: at, reported_at: None },
+                        );
+                    }
+                }
+            }
+            Event::ReportedIn { department, .. } => {
+                if let Some(r) = self.report_ins.get_mut(department) {
+                    r.reported_at = Some(at);
+                }
+            }
             Event::Routed { note } => {
                 self.co_handlers = note.co_handlers.clone();
                 self.routing = Some(note.clone());

@@ -155,6 +155,9 @@ fn close_pause(c: &mut ClockView, at: DateTime<Utc>) {
 /// The key of the handling clock, whose due is the case's deadline.
 pub const HANDLE: &str = "handle";
 
+/// The prefix of report-in clocks, one per whistled department: `report_in:dept-emergency`.
+pub const REPORT_IN_PREFIX: &str = "report_in:";
+
 /// The prefix of milestone clocks: `milestone:on site`.
 pub const MILESTONE_PREFIX: &str = "milestone:";
 

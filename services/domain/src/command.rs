@@ -74,6 +74,19 @@ pub enum Command {
         #[serde(default)]
         note: String,
     },
+    /// Blows the whistle 吹哨 on the case: each named department must report in 报到 within
+    /// `report_in_minutes` (natural minutes); each runs its own `report_in:<department>` clock.
+    Whistle {
+        departments: Vec<String>,
+        report_in_minutes: u32,
+        #[serde(default)]
+        reason: String,
+    },
+    /// A whistled department reports in 报到 (which one: the actor's `unit:` scope).
+    ReportIn {
+        #[serde(default)]
+        note: String,
+    },
     RequestVerification,
     Verify {
         passed: bool,
@@ -187,6 +200,8 @@ impl Command {
             Command::Start => "start",
             Command::Feedback { .. } => "feedback",
             Command::ReportMilestone { .. } => "report_milestone",
+            Command::Whistle { .. } => "whistle",
+            Command::ReportIn { .. } => "report_in",
             Command::RequestVerification => "request_verification",
             Command::Verify { .. } => "verify",
             Command::Close { .. } => "close",

@@ -142,6 +142,17 @@ pub enum Event {
         milestone: String,
         note: String,
     },
+    /// Departments were whistled 吹哨 to report in within `report_in_minutes`.
+    Whistled {
+        departments: Vec<String>,
+        report_in_minutes: u32,
+        reason: String,
+    },
+    /// A whistled department reported in 报到.
+    ReportedIn {
+        department: String,
+        note: String,
+    },
     /// An escalation step notified someone (the unit's dispatcher, a whistled department, ...).
     Notified {
         to: String,
@@ -241,6 +252,8 @@ impl Event {
             Event::Urged { .. } => "urged",
             Event::Notified { .. } => "notified",
             Event::MilestoneReported { .. } => "milestone_reported",
+            Event::Whistled { .. } => "whistled",
+            Event::ReportedIn { .. } => "reported_in",
             Event::Routed { .. } => "routed",
             Event::Assigned { .. } => "assigned",
             Event::DuplicateLinked { .. } => "duplicate_linked",

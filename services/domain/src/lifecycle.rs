@@ -32,6 +32,10 @@ pub fn roles_for(cmd: &Command) -> &'static [Role] {
         Command::Sign | Command::Start | Command::Feedback { .. } | Command::ReportMilestone { .. } => {
             &[UnitDispatcher, UnitHandler]
         }
+        // A street blows the whistle through its supervisor, the centre through a dispatcher or the
+        // shift lead, an emergency's escalation chain as the system.
+        Command::Whistle { .. } => &[Supervisor, Dispatcher, ShiftLead, System],
+        Command::ReportIn { .. } => &[UnitDispatcher, UnitHandler],
         Command::RequestVerification => &[Dispatcher, System],
         Command::Verify { .. } | Command::SelfResolve { .. } => &[GridWorker],
         Command::Close { .. } => &[ShiftLead],
@@ -63,6 +67,9 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         Command::Feedback { .. } => &[Signed, InProgress, Rework],
         // Milestone clocks end with the handle stage at feedback, so none runs in rework.
         Command::ReportMilestone { .. } => &[Signed, InProgress],
+        Command::Whistle { .. } => &[Registered, Reopened, Dispatched, Signed, InProgress, Rework, ReturnRequested],
+        // A department whistled in may report in as long as the case is open.
+        Command::ReportIn { .. } => &OPEN,
         Command::RequestVerification => &[FeedbackGiven],
         Command::Verify { .. } | Command::Close { .. } => &[FeedbackGiven, Verifying],
         Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ReturnRequested],
@@ -90,6 +97,27 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         ],
     }
 }
+
+/// The states of an open case.
+const OPEN: [CaseState; 12] = [
+    Reported,
+    Accepted,
+    Registered,
+    Dispatched,
+    Signed,
+    InProgress,
+    FeedbackGiven,
+    Verifying,
+    Rework,
+    ReturnRequested,
+    Suspended,
+    Reopened,
+];
+
+/// Most departments one whistle may name.
+const MAX_WHISTLED: usize = 20;
+/// The longest report-in deadline: a week.
+const MAX_REPORT_IN_MINUTES: u32 = 7 * 24 * 60;
 
 fn text(field: &str, value: &str, required: bool) -> Result<String, DomainError> {
     let value = value.trim();
@@ -185,6 +213,19 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, ctx: Ctx) -> Result<Vec
         return Err(DomainError::Forbidden { action });
     }
     let grid = case.grid.as_deref();
+    if let Command::ReportIn { note } = cmd {
+        // Reported in by a member of a whistled department, not of the unit handling the case.
+        let member = |d: &str| roles.iter().any(|r| actor.role_applies(*r, grid, Some(d)));
+        let Some(department) = case.pending_report_ins().find(|d| member(d)) else {
+            let reported = case.report_ins.iter().find(|(d, _)| member(d));
+            return Err(match (reported, case.pending_report_ins().next()) {
+                (Some((d, _)), _) => DomainError::Invalid(format!("{d} has already reported in on this case")),
+                (None, None) => DomainError::Invalid("no department is whistled to report in on this case".into()),
+                (None, Some(_)) => DomainError::OutOfScope,
+            });
+        };
+        return Ok(vec![Event::ReportedIn { department: department.into(), note: text("note", note, false)? }]);
+    }
     let dept = case.department.as_deref();
     if !roles.iter().any(|r| actor.role_applies(*r, grid, dept)) {
         return Err(DomainError::OutOfScope);
@@ -231,6 +272,30 @@ fn events_for(case: &Case, cmd: &Command, ctx: Ctx) -> Result<Vec<Event>, Domain
             }
             vec![Event::MilestoneReported { milestone, note: text("note", note, false)? }]
         }
+        Command::Whistle { departments, report_in_minutes, reason } => {
+            if departments.is_empty() || departments.len() > MAX_WHISTLED {
+                return Err(DomainError::Invalid(format!("`departments` names 1 to {MAX_WHISTLED} departments")));
+            }
+            if !(1..=MAX_REPORT_IN_MINUTES).contains(report_in_minutes) {
+                return Err(DomainError::Invalid(format!(
+                    "`report_in_minutes` must be between 1 and {MAX_REPORT_IN_MINUTES}"
+                )));
+            }
+            let mut named = vec![];
+            for d in departments {
+                let d = code("departments", d)?;
+                if !named.contains(&d) {
+                    named.push(d);
+                }
+            }
+            vec![Event::Whistled {
+                departments: named,
+                report_in_minutes: *report_in_minutes,
+                reason: text("reason", reason, false)?,
+            }]
+        }
+        // Decided in `decide`, which knows the actor's department.
+        Command::ReportIn { .. } => return Err(DomainError::OutOfScope),
         Command::RequestVerification => vec![Event::VerificationRequested],
         Command::Verify { passed: true, note } => {
             let note = text("note", note, false)?;

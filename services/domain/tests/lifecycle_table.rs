@@ -49,6 +49,8 @@ fn commands() -> Vec<(&'static str, &'static str, Command)> {
         ("link_duplicate", "link_duplicate", LinkDuplicate { case_id: Uuid::from_u128(77) }),
         ("fire_threshold", "fire_threshold", FireThreshold { stage: "handle".into(), percent: 50, generation: 1, due: None }),
         ("notify", "notify", Notify { to: "sanitation:dispatcher".into(), reason: "limit near".into() }),
+        ("whistle", "whistle", Whistle { departments: vec!["dept-emergency".into()], report_in_minutes: 30, reason: String::new() }),
+        ("report_in", "report_in", ReportIn { note: "on our way".into() }),
     ]
 }
 
@@ -99,6 +101,8 @@ fn variant_index(cmd: &Command) -> usize {
         Command::FireThreshold { .. } => 28,
         Command::Notify { .. } => 29,
         Command::ReportMilestone { .. } => 30,
+        Command::Whistle { .. } => 31,
+        Command::ReportIn { .. } => 32,
     }
 }
 
@@ -249,6 +253,25 @@ const ALLOWED: &[Row] = &[
     (ReturnRequested, "notify", &["notified"], ReturnRequested),
     (Suspended, "notify", &["notified"], Suspended),
     (SelfResolved, "notify", &["notified"], SelfResolved),
+    (Registered, "whistle", &["whistled"], Registered),
+    (Reopened, "whistle", &["whistled"], Reopened),
+    (Dispatched, "whistle", &["whistled"], Dispatched),
+    (Signed, "whistle", &["whistled"], Signed),
+    (InProgress, "whistle", &["whistled"], InProgress),
+    (Rework, "whistle", &["whistled"], Rework),
+    (ReturnRequested, "whistle", &["whistled"], ReturnRequested),
+    (Reported, "report_in", &["reported_in"], Reported),
+    (Accepted, "report_in", &["reported_in"], Accepted),
+    (Registered, "report_in", &["reported_in"], Registered),
+    (Dispatched, "report_in", &["reported_in"], Dispatched),
+    (Signed, "report_in", &["reported_in"], Signed),
+    (InProgress, "report_in", &["reported_in"], InProgress),
+    (FeedbackGiven, "report_in", &["reported_in"], FeedbackGiven),
+    (Verifying, "report_in", &["reported_in"], Verifying),
+    (Rework, "report_in", &["reported_in"], Rework),
+    (ReturnRequested, "report_in", &["reported_in"], ReturnRequested),
+    (Suspended, "report_in", &["reported_in"], Suspended),
+    (Reopened, "report_in", &["reported_in"], Reopened),
 ];
 
 #[test]
@@ -272,7 +295,7 @@ fn a_milestone_is_reported_once_and_only_if_its_clock_runs() {
 fn representatives_cover_every_command_variant() {
     let cmds = commands();
     let covered: HashSet<usize> = cmds.iter().map(|(_, _, c)| variant_index(c)).collect();
-    assert_eq!(covered, (0..31).collect::<HashSet<_>>());
+    assert_eq!(covered, (0..33).collect::<HashSet<_>>());
     for (label, name, cmd) in &cmds {
         assert_eq!(cmd.name(), *name, "wire name of {label}");
     }
@@ -299,6 +322,10 @@ fn every_state_command_pair_matches_the_table() {
             // And the milestone a report names a running clock everywhere.
             if matches!(cmd, Command::ReportMilestone { .. }) {
                 start_milestone(&mut case, "on site");
+            }
+            // And the actor's unit whistled in everywhere, so it may report in.
+            if matches!(cmd, Command::ReportIn { .. }) {
+                whistle(&mut case, DEPT);
             }
             let got = decide(&case, &cmd, &actor, ctx());
             let row = ALLOWED.iter().find(|(s, l, _, _)| *s == state && *l == label);

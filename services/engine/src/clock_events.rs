@@ -6,10 +6,10 @@
 use crate::clocks::{DISPATCH, HANDLE, INTAKE, SIGN, VERIFY, limit_of, stage_clock, stage_limit, stage_of, unit_name};
 use chrono::{DateTime, Duration, Utc};
 use gridflow_calendar::{Calendar, CalendarSet};
-use gridflow_domain::clock::MILESTONE_PREFIX;
+use gridflow_domain::clock::{MILESTONE_PREFIX, REPORT_IN_PREFIX};
 use gridflow_domain::{Case, CaseState, Event};
 use gridflow_routing::{Milestone, PauseWhile, StageLimits};
-use gridflow_sla::{ClockState, ExtensionGrant, Limit, Stage, StageClock, Thresholds};
+use gridflow_sla::{ClockState, ExtensionGrant, Limit, LimitUnit, Stage, StageClock, Thresholds};
 use std::collections::BTreeMap;
 
 /// The catalogue's word on a case's clocks: its stage limits, staged milestones, and what pauses them.
@@ -35,6 +35,7 @@ impl<'a> ClockCalendars<'a> {
     fn for_stage(&self, stage: &str) -> &'a Calendar {
         match stage {
             INTAKE | DISPATCH | VERIFY => self.centre,
+            s if s.starts_with(REPORT_IN_PREFIX) => self.centre,
             _ => self.unit,
         }
     }
@@ -211,8 +212,10 @@ pub fn clock_events(
     let limits = policy.limits;
     let keep = running_in(after.state);
     let kept = |k: &str| {
-        // Milestone clocks belong to the handle stage.
-        keep.is_none_or(|keep| keep.contains(&k) || (k.starts_with(MILESTONE_PREFIX) && keep.contains(&HANDLE)))
+        // Milestone clocks belong to the handle stage; report-in clocks run until the department
+        // reports in or the case is over, whatever the stage.
+        (k.starts_with(REPORT_IN_PREFIX) && after.state.is_open())
+            || keep.is_none_or(|keep| keep.contains(&k) || (k.starts_with(MILESTONE_PREFIX) && keep.contains(&HANDLE)))
     };
     // Release first what the change releases, so the held time ends now (a clock about to stop
     // stops held: its pause is closed by the stop).
@@ -245,6 +248,17 @@ pub fn clock_events(
     // A (re-)dispatch clears the reached list, so this sees only reports of this commit's unit.
     for m in after.milestones_reached.iter().filter(|m| !before.milestones_reached.contains(m)) {
         ch.stop(&format!("{MILESTONE_PREFIX}{m}"));
+    }
+    for (department, r) in &after.report_ins {
+        let key = format!("{REPORT_IN_PREFIX}{department}");
+        let was_pending = before.report_ins.get(department).is_some_and(|b| b.reported_at.is_none());
+        match (was_pending, r.reported_at) {
+            (true, Some(_)) => ch.stop(&key),
+            (false, None) if after.state.is_open() => {
+                ch.start(&key, Some(Limit::new(r.minutes.max(1), LimitUnit::Minutes)));
+            }
+            _ => {}
+        }
     }
     if held_at_intake {
         ch.start_from(INTAKE, stage_limit(INTAKE, limits), after.created_at);

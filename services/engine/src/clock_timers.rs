@@ -4,6 +4,7 @@
 
 use crate::clocks::stage_clock;
 use gridflow_calendar::CalendarSet;
+use gridflow_domain::clock::REPORT_IN_PREFIX;
 use gridflow_domain::ports::{TimerChanges, TimerSpec};
 use gridflow_domain::{Case, ClockRun, ClockView, Event};
 use gridflow_sla::Thresholds;
@@ -51,6 +52,9 @@ fn arm(
 ) -> Vec<TimerSpec> {
     // Each clock's thresholds fall on the calendar it recorded (the unit's, or the centre's).
     let (Some(clock), Some(cal)) = (stage_clock(stage, view), cals.get(&view.calendar)) else { return vec![] };
+    // A report-in deadline has no warnings: it is met or missed.
+    let breach_only = Thresholds::new(vec![100]).unwrap_or_default();
+    let thresholds = if stage.starts_with(REPORT_IN_PREFIX) { &breach_only } else { thresholds };
     let instants = gridflow_sla::threshold_instants(&clock, cal, thresholds).unwrap_or_default();
     instants
         .into_iter()

@@ -173,13 +173,13 @@ pub fn commands(
         }
         Action::Urge => vec![Command::Urge { note: why("the limit is passed: automatic urge") }],
         Action::Escalate { to } => vec![Command::Escalate { reason: why("overdue"), to: resolve(to) }],
-        Action::Whistle { departments, report_in_minutes } => departments
-            .iter()
-            .map(|d| Command::Notify {
-                to: resolve(d),
-                reason: why(&format!("whistle 吹哨: report in within {report_in_minutes} minutes")),
-            })
-            .collect(),
+        // The whistle is recorded on the case and each department's report-in deadline runs as a
+        // clock of its own (see `crate::clock_events`); the notice goes out with the event.
+        Action::Whistle { departments, report_in_minutes } => vec![Command::Whistle {
+            departments: departments.iter().map(resolve).collect(),
+            report_in_minutes: *report_in_minutes,
+            reason: why("whistle 吹哨"),
+        }],
         Action::AutoRedispatch => match elsewhere {
             Some(note) => vec![Command::Reroute {
                 reason: why("no progress in time: re-dispatched automatically"),

@@ -11,6 +11,7 @@ use crate::service::{CaseService, ServiceError};
 use crate::system::Planned;
 use chrono::Utc;
 use futures_util::StreamExt;
+use gridflow_domain::clock::REPORT_IN_PREFIX;
 use gridflow_domain::clock::threshold_pending;
 use gridflow_domain::ports::{DueTimer, StoreError};
 use gridflow_domain::{Case, Command};
@@ -74,13 +75,19 @@ fn plan_threshold(case: &Case, timer: &DueTimer, percent: u16, chain: &Escalatio
     if !threshold_pending(&case.clocks, &timer.clock, percent, generation) {
         return Planned::default();
     }
+    let fire = Command::FireThreshold { stage: timer.clock.clone(), percent, generation, due: Some(timer.due_at) };
+    if let Some(department) = timer.clock.strip_prefix(REPORT_IN_PREFIX) {
+        // A missed report-in is no stage of the case's own chain: the street that whistled (or
+        // the district's supervisors) hears of it.
+        let minutes = case.report_ins.get(department).map_or(0, |r| r.minutes);
+        let missed = Command::Notify {
+            to: escalation::street_office(case).unwrap_or_else(|| "supervisor".into()),
+            reason: format!("{department} did not report in 报到 within {minutes} minutes of the whistle"),
+        };
+        return Planned { commands: vec![fire, missed], arm: vec![] };
+    }
     Planned {
-        commands: vec![Command::FireThreshold {
-            stage: timer.clock.clone(),
-            percent,
-            generation,
-            due: Some(timer.due_at),
-        }],
+        commands: vec![fire],
         arm: escalation::first_runs(chain, case, &timer.clock, timer.generation, percent, timer.due_at),
     }
 }

@@ -20,8 +20,17 @@ use tracing::{debug, warn};
 /// Queue of the webhook sender.
 pub const WEBHOOK_QUEUE: &str = "webhooks";
 /// The event kinds sent to the webhook.
-pub const KINDS: &[&str] =
-    &["dispatched", "redispatched", "urged", "escalated", "notified", "threshold_reached", "closed"];
+pub const KINDS: &[&str] = &[
+    "dispatched",
+    "redispatched",
+    "urged",
+    "escalated",
+    "notified",
+    "whistled",
+    "reported_in",
+    "threshold_reached",
+    "closed",
+];
 /// Per-request timeout (connect, send and response).
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 /// Deliveries before a message is parked in `webhooks.parked`.

@@ -175,3 +175,10 @@ pub fn start_milestone(case: &mut Case, name: &str) {
     };
     case.apply(&started, now());
 }
+
+/// Whistles `department` in on the case (30 minutes to report in).
+pub fn whistle(case: &mut Case, department: &str) {
+    let whistled =
+        Event::Whistled { departments: vec![department.into()], report_in_minutes: 30, reason: String::new() };
+    case.apply(&whistled, now());
+}
