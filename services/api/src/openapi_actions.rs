@@ -143,6 +143,8 @@ mod tests {
             (_, "master_id") => json!("8c4e3c0a-94b5-4a43-9f0a-0c1f2f5f6d11"),
             (_, "passed") => json!(true),
             (_, "minutes") => json!(60),
+            (_, "report_in_minutes") => json!(30),
+            (_, "departments") => json!(["dept-fire"]),
             _ => json!("text"),
         }
     }
