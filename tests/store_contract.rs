@@ -18,7 +18,7 @@ mod fixtures;
 mod queries;
 
 use assignment::{assignment_turns, open_case_count};
-use clocks::clock_rows_of_a_window;
+use clocks::{clock_rows_of_a_window, every_run_of_a_clock_is_a_row};
 use commit_timers::timers_commit_with_the_case;
 use fixtures::*;
 use gridflow_domain::audit::{GENESIS, Transition, canonical, chain_hash, verify_chain};
@@ -83,6 +83,7 @@ contract!(
     reference_data,
     nearby_and_handler_loads,
     clock_rows_of_a_window,
+    every_run_of_a_clock_is_a_row,
     assignment_turns,
     open_case_count,
 );

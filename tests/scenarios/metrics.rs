@@ -72,6 +72,14 @@ pub async fn sla_metrics_report(app: &TestApp) {
     assert_eq!(result["on_time"], false, "{late_case}");
     let late_seconds = result["late_seconds"].as_i64().unwrap();
     assert!(late_seconds >= 1, "{late_case}");
+    // A failed check sends it back: a rework run of the handle clock starts, and the late run stays
+    // on record (the metrics count every run, not only the last).
+    let fail = json!({ "action": "verify", "passed": false, "note": "still dirty" });
+    app.must_act(&worker, late, fail).await;
+    let reworked = app.case(&worker, late).await;
+    let handle = &reworked["clocks"]["handle"];
+    assert_eq!(handle["runs"].as_array().map(Vec::len), Some(1), "{reworked}");
+    assert_eq!((handle["reworks"].as_u64(), handle["unit"].as_str()), (Some(1), Some(UNIT)), "{reworked}");
 
     // By hand: due 4, deferred 1 (suspended), closed 2 of 3, on time 1 of 3, 1 open past due.
     for token in [&supervisor, &lead] {
@@ -92,6 +100,12 @@ pub async fn sla_metrics_report(app: &TestApp) {
     assert_eq!(row(&by_category, CATEGORY)["due"], 4, "{by_category}");
     let (_, by_street) = app.get("/api/v1/metrics/sla?by=street", &supervisor).await;
     assert_eq!(row(&by_street, "110101001")["overdue_open"], 1, "{by_street}");
+    // By city-local day of the deadline: the four deadlines (one day, or two around midnight).
+    let (status, by_day) = app.get("/api/v1/metrics/sla?by=day", &supervisor).await;
+    assert_eq!(status, StatusCode::OK, "{by_day}");
+    let days = by_day["rows"].as_array().unwrap();
+    assert!(days.iter().all(|r| r["key"].as_str().unwrap().len() == 10), "{by_day}");
+    assert_eq!(days.iter().map(|r| r["due"].as_u64().unwrap()).sum::<u64>(), 4, "{by_day}");
     // A period that ended before the deadlines holds none of them.
     let earlier = format!("/api/v1/metrics/sla?to={}", before.to_rfc3339().replace('+', "%2B"));
     let (status, past) = app.get(&earlier, &supervisor).await;
@@ -107,6 +121,10 @@ pub async fn sla_metrics_report(app: &TestApp) {
             let rate = format!("gridflow_sla_on_time_rate{{unit=\"{UNIT}\"}} 0.333");
             assert!(text.lines().any(|l| l.starts_with(&rate)), "{text}");
             assert!(text.contains(&format!("gridflow_sla_breach_minutes{{unit=\"{UNIT}\"}}")), "{text}");
+            let street = "gridflow_sla_rate{dimension=\"street\",key=\"110101001\",rate=\"on_time\"} 0.333";
+            assert!(text.lines().any(|l| l.starts_with(street)), "{text}");
+            let category = format!("gridflow_sla_rate{{dimension=\"category\",key=\"{CATEGORY}\",rate=\"rework\"}} 0");
+            assert!(text.lines().any(|l| l == category), "{text}");
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(40), "no {wanted} within 40 s:\n{text}");

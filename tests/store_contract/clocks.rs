@@ -56,3 +56,37 @@ pub async fn clock_rows_of_a_window(s: &SeaStore) {
     assert_eq!(bounded.iter().map(|r| r.case_id).collect::<Vec<_>>(), [cases[0].id], "the limit bounds the scan");
     assert!(s.clock_rows(&query(T0, T0 + 4_000, "verify", 100)).await.unwrap().is_empty());
 }
+
+/// Every run of a clock is a row, earlier runs first, each counted against the unit that held the
+/// case when the run started: a late run at `water`, then a re-dispatch to `roads` and a new run.
+pub async fn every_run_of_a_clock_is_a_row(s: &SeaStore) {
+    let created = at(T0);
+    let case = create(s, "A01", "110101001001001", created).await.case;
+    let mut events = dispatch("water", created);
+    events.push(handle_started(created));
+    let case = step(s, &case, &events, created).await.case;
+    let later = created + Duration::minutes(15);
+    let events = [
+        Event::Redispatched { from: "water".into(), to: "roads".into(), reason: "wrong unit".into(), due_at: later },
+        Event::ClockStopped {
+            stage: "handle".into(),
+            on_time: false,
+            business_seconds: 900,
+            wall_seconds: 900,
+            paused_seconds: 0,
+            late_seconds: 300,
+        },
+        handle_started(later),
+    ];
+    let case = step(s, &case, &events, later).await.case;
+    let query = ClockQuery { stage: "handle".into(), created_from: at(T0), created_to: at(T0 + 1), limit: 10 };
+    let rows = s.clock_rows(&query).await.unwrap();
+    let units: Vec<_> = rows.iter().map(|r| r.department.as_deref()).collect();
+    assert_eq!(units, [Some("water"), Some("roads")]);
+    assert_eq!(rows[0].clock.result.map(|r| (r.on_time, r.late_seconds)), Some((false, 300)));
+    assert_eq!(rows[0].clock.stopped_at, Some(later));
+    assert_eq!(rows[0].clock.due_at, created + Duration::minutes(10));
+    assert_eq!(rows[1].clock.started_at, later);
+    assert_eq!(rows[1].clock.stopped_at, None);
+    assert_eq!(case.clocks["handle"].runs.len(), 1);
+}

@@ -181,7 +181,7 @@ pub fn document() -> Value {
                 "responses": errors(json!({ "200": { "description": "Live cases" } })) } },
             "/api/v1/metrics/sla": { "get": {
                 "summary": "SLA metrics per unit, street, grid or category from the recorded stage clocks (supervisor, leader, section head, shift lead, dispatcher; scoped to the caller's area)",
-                "parameters": [q("by", json!({ "type": "string", "enum": ["unit", "street", "grid", "category"], "default": "unit" })),
+                "parameters": [q("by", json!({ "type": "string", "enum": ["unit", "street", "grid", "category", "day", "month"], "default": "unit" })),
                     q("from", json!({ "type": "string", "format": "date-time", "description": "default: `to` − 30 days" })),
                     q("to", json!({ "type": "string", "format": "date-time", "description": "default: now" })),
                     q("stage", json!({ "type": "string", "enum": ["intake", "dispatch", "sign", "handle", "verify"], "default": "handle" }))],
@@ -251,7 +251,7 @@ pub fn document() -> Value {
                     "to": { "type": "string" }, "actor": { "type": "string" }, "at": { "type": "string", "format": "date-time" },
                     "event": { "type": "object" } } },
                 "SlaReport": { "type": "object", "required": ["by", "stage", "from", "to", "truncated", "rows"], "properties": {
-                    "by": { "type": "string", "enum": ["unit", "street", "grid", "category"] }, "stage": { "type": "string" },
+                    "by": { "type": "string", "enum": ["unit", "street", "grid", "category", "day", "month"] }, "stage": { "type": "string" },
                     "from": { "type": "string", "format": "date-time" }, "to": { "type": "string", "format": "date-time" },
                     "truncated": { "type": "boolean", "description": "the scan stopped at its bound; newest cases missing" },
                     "rows": { "type": "array", "items": { "$ref": "#/components/schemas/SlaSummary" } } } },

@@ -346,6 +346,11 @@ impl Case {
                     self.due_at = Some(*due_at);
                 }
                 crate::clock::apply(&mut self.clocks, event, at);
+                // Who the run is counted against: the unit holding the case when it started.
+                if let (Event::ClockStarted { .. }, Some(c)) = (event, self.clocks.get_mut(stage)) {
+                    c.unit = self.department.clone();
+                    c.reworks = self.rework_count;
+                }
             }
             Event::ClockPaused { .. } | Event::ClockStopped { .. } | Event::ThresholdReached { .. } => {
                 crate::clock::apply(&mut self.clocks, event, at)

@@ -58,7 +58,58 @@ pub struct ClockView {
     pub stopped_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub result: Option<ClockResult>,
+    /// The unit that held the case when this run started (`None`: the command centre).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Failed verifications of the case when this run started (above 0: a rework run).
+    #[serde(default)]
+    pub reworks: u32,
+    /// Approved extensions in this run.
+    #[serde(default)]
+    pub extensions: u32,
+    /// The earlier runs of this clock, oldest first: a re-dispatch, a rework or a reopening starts
+    /// a new run, and the metrics count every run, not only the last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<PastRun>,
 }
+
+/// A finished (or abandoned) run of a clock, as the metrics need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastRun {
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub stopped_at: Option<DateTime<Utc>>,
+    pub result: Option<ClockResult>,
+    pub unit: Option<String>,
+    pub reworks: u32,
+    pub extensions: u32,
+    /// The run ended held by a suspension 挂账: it leaves the rate denominators.
+    pub suspended: bool,
+}
+
+impl ClockView {
+    /// Whether this run is held by a suspension 挂账, or ended held by one: like a suspended case,
+    /// it leaves the denominators (a run suspended and resumed is judged on its moved due).
+    pub fn suspended(&self) -> bool {
+        self.pauses.last().is_some_and(|p| p.reason == SUSPENDED && (p.end.is_none() || p.end == self.stopped_at))
+    }
+
+    fn past(&self) -> PastRun {
+        PastRun {
+            started_at: self.started_at,
+            due_at: self.due_at,
+            stopped_at: self.stopped_at,
+            result: self.result,
+            unit: self.unit.clone(),
+            reworks: self.reworks,
+            extensions: self.extensions,
+            suspended: self.suspended(),
+        }
+    }
+}
+
+/// The pause reason of a suspension 挂账.
+pub const SUSPENDED: &str = "suspended";
 
 /// Applies a clock event to the case's clocks; other events are ignored.
 pub fn apply(clocks: &mut BTreeMap<String, ClockView>, event: &Event, at: DateTime<Utc>) {
@@ -73,6 +124,14 @@ pub fn apply(clocks: &mut BTreeMap<String, ClockView>, event: &Event, at: DateTi
             generation,
             counted_from,
         } => {
+            let runs = clocks
+                .remove(stage)
+                .map(|old| {
+                    let mut runs = old.runs.clone();
+                    runs.push(old.past());
+                    runs
+                })
+                .unwrap_or_default();
             clocks.insert(
                 stage.clone(),
                 ClockView {
@@ -89,6 +148,10 @@ pub fn apply(clocks: &mut BTreeMap<String, ClockView>, event: &Event, at: DateTi
                     fired: vec![],
                     stopped_at: None,
                     result: None,
+                    unit: None,
+                    reworks: 0,
+                    extensions: 0,
+                    runs,
                 },
             );
         }
@@ -114,6 +177,7 @@ pub fn apply(clocks: &mut BTreeMap<String, ClockView>, event: &Event, at: DateTi
                 // A breached run that is extended can breach again at the new due: its breach
                 // (and later) thresholds re-arm. Warnings already given are not repeated.
                 c.fired.retain(|p| *p < 100);
+                c.extensions += 1;
                 c.due_at = *due_at;
                 c.generation = *generation;
                 c.updated_at = at;

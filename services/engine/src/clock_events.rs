@@ -6,7 +6,7 @@
 use crate::clocks::{DISPATCH, HANDLE, INTAKE, SIGN, VERIFY, limit_of, stage_clock, stage_limit, stage_of, unit_name};
 use chrono::{DateTime, Duration, Utc};
 use gridflow_calendar::{Calendar, CalendarSet};
-use gridflow_domain::clock::{MILESTONE_PREFIX, REPORT_IN_PREFIX};
+use gridflow_domain::clock::{MILESTONE_PREFIX, REPORT_IN_PREFIX, SUSPENDED};
 use gridflow_domain::{Case, CaseState, Event};
 use gridflow_routing::{Milestone, PauseWhile, StageLimits};
 use gridflow_sla::{ClockState, ExtensionGrant, Limit, LimitUnit, Stage, StageClock, Thresholds};
@@ -47,7 +47,6 @@ impl<'a> ClockCalendars<'a> {
 }
 
 /// Why a clock is held.
-const SUSPENDED: &str = "suspended";
 const RETURN_PENDING: &str = "return_pending";
 const EXTENSION_PENDING: &str = "extension_pending";
 

@@ -27,6 +27,8 @@ pub struct Metrics {
     pub sla_on_time_rate: GaugeVec,
     pub sla_overdue_open: GaugeVec,
     pub sla_breach_minutes: GaugeVec,
+    /// By `dimension` (unit, street, category), `key` and `rate` (on_time, closure, extension, rework).
+    pub sla_rate: GaugeVec,
 }
 
 impl Metrics {
@@ -80,6 +82,14 @@ impl Metrics {
             per_unit("sla_overdue_open", "Handle clocks due in the last 30 days, past due and still open")?;
         let sla_breach_minutes =
             per_unit("sla_breach_minutes", "Recorded lateness of handle clocks closed late, last 30 days")?;
+        let sla_rate = GaugeVec::new(
+            Opts::new(
+                "sla_rate",
+                "Rates of handle clocks due in the last 30 days (on_time, closure, extension, rework)",
+            ),
+            &["dimension", "key", "rate"],
+        )?;
+        registry.register(Box::new(sla_rate.clone()))?;
         registry.register(Box::new(sla_on_time_rate.clone()))?;
         registry.register(Box::new(sla_overdue_open.clone()))?;
         registry.register(Box::new(sla_breach_minutes.clone()))?;
@@ -115,6 +125,7 @@ impl Metrics {
             sla_on_time_rate,
             sla_overdue_open,
             sla_breach_minutes,
+            sla_rate,
         })
     }
 }

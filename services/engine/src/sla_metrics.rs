@@ -75,6 +75,26 @@ fn record(row: ClockRow, stage: Stage) -> ClockRecord {
     }
 }
 
+/// The recorded runs of `stage` clocks whose case was created in the window `period` needs, kept
+/// if `keep` accepts them (the caller's scope); `true` when the scan hit [`SCAN_LIMIT`].
+async fn records(
+    store: &dyn Store,
+    stage: Stage,
+    period: Period,
+    keep: impl Fn(&ClockRow) -> bool,
+) -> Result<(Vec<ClockRecord>, bool), StoreError> {
+    let q = ClockQuery {
+        stage: stage_name(stage).to_string(),
+        created_from: period.from - LOOKBACK,
+        created_to: period.to,
+        limit: SCAN_LIMIT,
+    };
+    let rows = store.clock_rows(&q).await?;
+    // The store counts scanned cases, not returned clocks; a full answer is the only sure sign.
+    let truncated = rows.len() as u64 >= SCAN_LIMIT;
+    Ok((rows.into_iter().filter(|r| keep(r)).map(|r| record(r, stage)).collect(), truncated))
+}
+
 /// Summaries of the recorded clocks in `query`, keeping only the rows `keep` accepts (the caller's
 /// scope), as of `now`.
 pub async fn report(
@@ -84,38 +104,50 @@ pub async fn report(
     now: DateTime<Utc>,
 ) -> Result<SlaReport, StoreError> {
     let Period { from, to } = query.period;
-    let q = ClockQuery {
-        stage: stage_name(query.stage).to_string(),
-        created_from: from - LOOKBACK,
-        created_to: to,
-        limit: SCAN_LIMIT,
-    };
-    let rows = store.clock_rows(&q).await?;
-    // The store counts scanned cases, not returned clocks; a full answer is the only sure sign.
-    let truncated = rows.len() as u64 >= SCAN_LIMIT;
-    let records: Vec<ClockRecord> = rows.into_iter().filter(|r| keep(r)).map(|r| record(r, query.stage)).collect();
+    let (records, truncated) = records(store, query.stage, query.period, keep).await?;
     let rows = summarise(&records, query.by, query.period, now);
     Ok(SlaReport { by: query.by, stage: query.stage, from, to, truncated, rows })
 }
 
-/// Refreshes the `gridflow_sla_*` gauges per unit over the last 30 days of handle clocks.
+/// The dimensions the `gridflow_sla_rate` series are broken down by (grids and days are left to
+/// the API: hundreds of series each).
+const GAUGE_DIMENSIONS: [(Dimension, &str); 3] =
+    [(Dimension::Unit, "unit"), (Dimension::Street, "street"), (Dimension::Category, "category")];
+
+/// Refreshes the `gridflow_sla_*` gauges over the last 30 days of handle clocks: per unit the
+/// on-time rate, overdue count and breach minutes; per unit, street and category every rate.
 pub async fn refresh(service: &CaseService) -> Result<(), StoreError> {
     let now = Utc::now();
     let period = Period { from: now - Duration::days(30), to: now };
-    let query = SlaQuery { by: Dimension::Unit, stage: Stage::Handle, period };
-    let report = report(service.store.as_ref(), query, |_| true, now).await?;
+    let (records, _) = records(service.store.as_ref(), Stage::Handle, period, |_| true).await?;
     let m = &service.metrics;
     // Reset before refilling, so a unit with nothing due any more disappears.
     m.sla_on_time_rate.reset();
     m.sla_overdue_open.reset();
     m.sla_breach_minutes.reset();
-    for row in &report.rows {
+    m.sla_rate.reset();
+    for row in &summarise(&records, Dimension::Unit, period, now) {
         let unit = [row.key.as_str()];
         if let Some(rate) = row.on_time_rate {
             m.sla_on_time_rate.with_label_values(&unit).set(rate);
         }
         m.sla_overdue_open.with_label_values(&unit).set(row.overdue_open as f64);
         m.sla_breach_minutes.with_label_values(&unit).set(row.breach_minutes as f64);
+    }
+    for (dimension, name) in GAUGE_DIMENSIONS {
+        for row in &summarise(&records, dimension, period, now) {
+            let rates = [
+                ("on_time", row.on_time_rate),
+                ("closure", row.closure_rate),
+                ("extension", row.extension_rate),
+                ("rework", row.rework_rate),
+            ];
+            for (rate, value) in rates {
+                if let Some(value) = value {
+                    m.sla_rate.with_label_values(&[name, row.key.as_str(), rate]).set(value);
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -17,7 +17,10 @@
 //!   closure rate 结案率 `closure_rate = closed / (due − deferred)`;
 //!   extension rate 延期率 = records with ≥ 1 extension / (due − deferred);
 //!   rework rate 返工率 = records with ≥ 1 rework / (due − deferred). All `None` when the
-//!   denominator is 0, never NaN.
+//!   denominator is 0, never NaN. A record is one run of a clock: a re-dispatch, a rework or a
+//!   reopening starts a new run with its own deadline, each counted against the unit that held the
+//!   case when it started; a run's extensions are those approved during it, and a rework run (one
+//!   started by a failed verification) has `reworks > 0`.
 //! - `breach_seconds` = sum of lateness over closed-late records, as recorded on the clock when it
 //!   stopped (`late_seconds`: business time for working units, natural for minutes — the units are
 //!   whatever each clock counted in); when not recorded, the natural `stopped_at − due_at`. Open
@@ -68,12 +71,15 @@ impl ClockRecord {
         }
     }
 
-    fn key(&self, dimension: Dimension) -> &str {
+    fn key(&self, dimension: Dimension) -> String {
+        let local = self.due_at.with_timezone(&CITY_OFFSET);
         match dimension {
-            Dimension::Unit => &self.unit,
-            Dimension::Street => &self.street,
-            Dimension::Grid => &self.grid,
-            Dimension::Category => &self.category,
+            Dimension::Unit => self.unit.clone(),
+            Dimension::Street => self.street.clone(),
+            Dimension::Grid => self.grid.clone(),
+            Dimension::Category => self.category.clone(),
+            Dimension::Day => local.format("%Y-%m-%d").to_string(),
+            Dimension::Month => local.format("%Y-%m").to_string(),
         }
     }
 }
@@ -86,7 +92,17 @@ pub enum Dimension {
     Street,
     Grid,
     Category,
+    /// The city-local day the deadline fell on (`2025-03-07`): a trend over the period.
+    Day,
+    /// The city-local month the deadline fell in (`2025-03`).
+    Month,
 }
+
+/// The city's UTC offset for the period dimensions: China keeps UTC+8 all year.
+pub const CITY_OFFSET: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
 
 /// A half-open reporting period `[from, to)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,11 +193,11 @@ fn rate(numerator: u64, denominator: u64) -> Option<f64> {
 /// Summaries per group key (ascending), over records whose deadline fell in `period` and has
 /// passed by `now`. Mix stages only on purpose: callers normally pass one stage's records.
 pub fn summarise(records: &[ClockRecord], group_by: Dimension, period: Period, now: DateTime<Utc>) -> Vec<Summary> {
-    let mut groups: BTreeMap<&str, Summary> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Summary> = BTreeMap::new();
     let in_period = |r: &&ClockRecord| period.from <= r.due_at && r.due_at < period.to && r.due_at <= now;
     for record in records.iter().filter(in_period) {
         let key = record.key(group_by);
-        groups.entry(key).or_insert_with(|| Summary::empty(key)).add(record, period, now);
+        groups.entry(key).or_insert_with_key(|key| Summary::empty(key)).add(record, period, now);
     }
     groups.into_values().map(Summary::finish).collect()
 }

@@ -121,3 +121,19 @@ fn records_deserialise_with_defaults() {
         (Stage::Verify, 0, false, None)
     );
 }
+
+#[test]
+fn per_day_and_month_of_the_deadline_in_city_time() {
+    // `sh` reads Beijing time: a deadline at 00:30 on 2026-03-06 is still 2026-03-05 in UTC.
+    let records = vec![
+        record("a", "s", "east", "2026-03-06 00:30", Some("2026-03-05 23:00")),
+        record("b", "s", "east", "2026-03-06 17:00", None),
+        record("c", "s", "east", "2026-03-07 09:00", Some("2026-03-07 10:00")),
+    ];
+    let now = at("2026-04-10 09:00");
+    let days = summarise(&records, Dimension::Day, march(), now);
+    let keys: Vec<(&str, u64, u64)> = days.iter().map(|s| (s.key.as_str(), s.due, s.on_time)).collect();
+    assert_eq!(keys, [("2026-03-06", 2, 1), ("2026-03-07", 1, 0)]);
+    let months = summarise(&records, Dimension::Month, march(), now);
+    assert_eq!(months.iter().map(|s| (s.key.as_str(), s.due)).collect::<Vec<_>>(), [("2026-03", 3)]);
+}

@@ -7,7 +7,7 @@
 use crate::SeaStore;
 use crate::sql::{get, json, map_err, stmt};
 use gridflow_domain::ports::{ClockQuery, ClockRow, StoreError};
-use gridflow_domain::{Case, CaseState};
+use gridflow_domain::{Case, CaseState, ClockRun, ClockView};
 use sea_orm::{ConnectionTrait, Value};
 
 /// Upper bound on the cases one clock query scans, whatever the caller asks.
@@ -26,24 +26,50 @@ impl SeaStore {
         let mut out = Vec::new();
         for r in &rows {
             let case: Case = json(&get::<String>(r, "body")?, "case")?;
-            if let Some(row) = clock_row(case, &q.stage) {
-                out.push(row);
-            }
+            out.extend(clock_rows(case, &q.stage));
         }
         Ok(out)
     }
 }
 
-fn clock_row(mut case: Case, stage: &str) -> Option<ClockRow> {
-    let clock = case.clocks.remove(stage)?;
-    Some(ClockRow {
+/// One row per run of the case's `stage` clock, earlier runs first. A run is counted against the
+/// unit that held the case when it started (the case's unit for clocks recorded before runs kept
+/// their unit); the current run is deferred while the case is suspended, an earlier one if a
+/// suspension held it.
+fn clock_rows(mut case: Case, stage: &str) -> Vec<ClockRow> {
+    let Some(mut current) = case.clocks.remove(stage) else { return vec![] };
+    let runs = std::mem::take(&mut current.runs);
+    let row = |clock: ClockView, suspended: bool| ClockRow {
         case_id: case.id,
-        suspended: case.state == CaseState::Suspended,
-        department: case.department,
-        grid: case.grid,
-        category: case.category,
+        suspended,
+        department: clock.unit.clone().or_else(|| case.department.clone()),
+        grid: case.grid.clone(),
+        category: case.category.clone(),
+        extension_count: clock.extensions,
+        rework_count: clock.reworks,
         clock,
-        extension_count: case.extension_count,
-        rework_count: case.rework_count,
-    })
+    };
+    let mut rows: Vec<ClockRow> = runs
+        .into_iter()
+        .map(|run| {
+            let clock = ClockView {
+                state: ClockRun::Stopped,
+                started_at: run.started_at,
+                due_at: run.due_at,
+                stopped_at: run.stopped_at,
+                result: run.result,
+                unit: run.unit,
+                reworks: run.reworks,
+                extensions: run.extensions,
+                pauses: vec![],
+                fired: vec![],
+                runs: vec![],
+                ..current.clone()
+            };
+            row(clock, run.suspended)
+        })
+        .collect();
+    let suspended = case.state == CaseState::Suspended;
+    rows.push(row(current, suspended));
+    rows
 }

@@ -46,7 +46,13 @@ fn parse(query: &str, now: DateTime<Utc>) -> Result<SlaQuery, ApiError> {
         "street" => Dimension::Street,
         "grid" => Dimension::Grid,
         "category" => Dimension::Category,
-        other => return Err(bad(format!("unknown `by` value `{other}`; expected unit, street, grid or category"))),
+        "day" => Dimension::Day,
+        "month" => Dimension::Month,
+        other => {
+            return Err(bad(format!(
+                "unknown `by` value `{other}`; expected unit, street, grid, category, day or month"
+            )));
+        }
     };
     let stage = match p.stage.as_deref().unwrap_or("handle") {
         "intake" => Stage::Intake,
