@@ -4,6 +4,7 @@
 
 mod admin;
 mod assignment;
+mod buildings;
 mod calendar;
 mod catalogue;
 mod clocks;
@@ -22,6 +23,7 @@ mod whistle;
 
 pub use admin::*;
 pub use assignment::*;
+pub use buildings::*;
 pub use calendar::*;
 pub use catalogue::*;
 pub use clocks::*;
@@ -78,6 +80,7 @@ macro_rules! all_scenarios {
             case_keeps_its_catalogue_version,
             assignment_policies_inside_a_unit,
             directory_items_over_http,
+            buildings_under_grids,
             sla_clocks_and_timers,
             clocks_across_extension_rework_reopen,
             sla_escalation_chain,

@@ -49,6 +49,8 @@ pub struct Located {
     /// Unit grids whose closed outline contains the point; more than one means it is on a
     /// shared border and the smallest code was taken.
     pub border_candidates: Vec<String>,
+    /// The 20-digit code of the building 楼栋 the point is in, if the geography has one there.
+    pub building: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -109,7 +111,8 @@ pub fn explain(reference: &Reference, q: &Query) -> Result<Explanation, ExplainE
             grids.insert(layer.to_string(), found.map(|g| g.code.clone()));
         }
         let border_candidates = geo.containing(&Layer::Unit, lat, lon).iter().map(|g| g.code.clone()).collect();
-        location = Some(Located { grids, border_candidates });
+        let building = geo.building_at(lat, lon).map(|b| b.full_code());
+        location = Some(Located { grids, border_candidates, building });
     }
     if grid.is_none() {
         grid = facility.map(|f| f.grid.as_str().to_string());

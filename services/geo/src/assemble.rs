@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use geo::{Covers, MultiPolygon, Polygon};
 
+use crate::building::{Building, check_building_code};
 use crate::error::{ImportError, Problem};
 use crate::geography::Geography;
 use crate::model::{Area, AreaLevel, Grid, Layer, check_grid_code};
@@ -16,6 +17,7 @@ use crate::validate::check_polygon;
 pub(crate) enum Spec {
     Area(AreaLevel),
     Grid { layer: Layer, community: Option<String> },
+    Building { grid: Option<String> },
 }
 
 /// A feature that got far enough through parsing to take part in cross-feature checks.
@@ -48,6 +50,7 @@ impl Sink {
 pub(crate) fn finish(candidates: Vec<Candidate>, mut sink: Sink) -> Result<Geography, Vec<ImportError>> {
     let mut areas: Vec<(usize, Area)> = Vec::new();
     let mut grids: Vec<(usize, Grid, bool)> = Vec::new();
+    let mut buildings: Vec<(usize, Building, bool)> = Vec::new();
     for c in candidates {
         match c.spec {
             Spec::Area(level) => match level.canonical_code(&c.code) {
@@ -76,6 +79,14 @@ pub(crate) fn finish(candidates: Vec<Candidate>, mut sink: Sink) -> Result<Geogr
                 let polygon = c.geometry.and_then(|mp| mp.0.into_iter().next()).unwrap_or_else(empty_polygon);
                 let grid = Grid { code: c.code, name: c.name, layer, community, polygon };
                 grids.push((c.index, grid, c.geometry_ok));
+            }
+            Spec::Building { grid } => {
+                let Some(grid) = grid else { continue };
+                if let Err(reason) = check_building_code(&c.code) {
+                    sink.push(c.index, Some(&c.code), Problem::BadBuildingCode { code: c.code.clone(), reason });
+                }
+                let footprint = c.geometry.and_then(|mp| mp.0.into_iter().next()).unwrap_or_else(empty_polygon);
+                buildings.push((c.index, Building { code: c.code, name: c.name, grid, footprint }, c.geometry_ok));
             }
         }
     }
@@ -125,12 +136,44 @@ pub(crate) fn finish(candidates: Vec<Candidate>, mut sink: Sink) -> Result<Geogr
         }
     }
 
+    check_buildings(&buildings, &grids, &mut sink);
+
     if !sink.errors.is_empty() {
         let mut errors = sink.errors;
         errors.sort_by_key(|e| e.feature);
         return Err(errors);
     }
-    Ok(Geography::assemble(areas.into_iter().map(|(_, a)| a).collect(), grids.into_iter().map(|(_, g, _)| g).collect()))
+    Ok(Geography::assemble(
+        areas.into_iter().map(|(_, a)| a).collect(),
+        grids.into_iter().map(|(_, g, _)| g).collect(),
+        buildings.into_iter().map(|(_, b, _)| b).collect(),
+    ))
+}
+
+/// A building stands in a unit grid of the same import, inside its outline, and its serial is
+/// unique within that grid (the full code is grid + serial). Errors name the building by its
+/// full code when the grid is known, so a clerk can find it among thousands of `00001`s.
+fn check_buildings(buildings: &[(usize, Building, bool)], grids: &[(usize, Grid, bool)], sink: &mut Sink) {
+    let unit_grids: BTreeMap<&str, (&Grid, bool)> =
+        grids.iter().filter(|(_, g, _)| g.layer == Layer::Unit).map(|(_, g, ok)| (g.code.as_str(), (g, *ok))).collect();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, b, geometry_ok) in buildings {
+        let full = b.full_code();
+        match seen.get(&full) {
+            Some(&first) => sink.push(*index, Some(&full), Problem::DuplicateCode { code: full.clone(), first }),
+            None => {
+                seen.insert(full.clone(), *index);
+            }
+        }
+        match unit_grids.get(b.grid.as_str()) {
+            None => sink.push(*index, Some(&full), Problem::UnknownGrid(b.grid.clone())),
+            // A broken outline or footprint is already reported; relate() on it would be noise.
+            Some((grid, grid_ok)) if *grid_ok && *geometry_ok && !grid.polygon.covers(&b.footprint) => {
+                sink.push(*index, Some(&full), Problem::OutsideGrid(b.grid.clone()))
+            }
+            Some(_) => {}
+        }
+    }
 }
 
 fn empty_polygon() -> Polygon<f64> {

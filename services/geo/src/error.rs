@@ -63,8 +63,8 @@ pub enum Problem {
         /// What is wrong with it.
         reason: String,
     },
-    /// `kind` is not district, street, community or grid.
-    #[error("unknown kind `{0}` (expected `district`, `street`, `community` or `grid`)")]
+    /// `kind` is not district, street, community, grid or building.
+    #[error("unknown kind `{0}` (expected `district`, `street`, `community`, `grid` or `building`)")]
     UnknownKind(String),
     /// `layer` could not be parsed.
     #[error("{0}")]
@@ -176,4 +176,18 @@ pub enum Problem {
     /// The grid polygon is not covered by its community's boundary.
     #[error("grid is not inside the boundary of its community `{0}`")]
     OutsideCommunity(String),
+    /// A building serial not of the form `00001`–`99999`.
+    #[error("code `{code}` is not a valid building code: {reason}")]
+    BadBuildingCode {
+        /// The code as written.
+        code: String,
+        /// Expected format.
+        reason: String,
+    },
+    /// A building's `grid` is not a unit grid of the import.
+    #[error("grid `{0}` is not a unit grid defined in the import")]
+    UnknownGrid(String),
+    /// The building footprint is not covered by its grid's outline.
+    #[error("building is not inside the boundary of its grid `{0}`")]
+    OutsideGrid(String),
 }

@@ -7,10 +7,15 @@
 use geo::{MultiPolygon, Polygon};
 use geojson::{GeometryValue, JsonObject, JsonValue};
 
+use crate::building::Building;
 use crate::model::{Area, Grid};
 
-/// Renders areas then grids as one FeatureCollection string.
-pub fn render<'a>(areas: impl IntoIterator<Item = &'a Area>, grids: impl IntoIterator<Item = &'a Grid>) -> String {
+/// Renders areas, then grids, then buildings as one FeatureCollection string.
+pub fn render<'a>(
+    areas: impl IntoIterator<Item = &'a Area>,
+    grids: impl IntoIterator<Item = &'a Grid>,
+    buildings: impl IntoIterator<Item = &'a Building>,
+) -> String {
     let mut features: Vec<JsonValue> = Vec::new();
     for area in areas {
         let mut props = JsonObject::new();
@@ -27,6 +32,14 @@ pub fn render<'a>(areas: impl IntoIterator<Item = &'a Area>, grids: impl IntoIte
         props.insert("layer".into(), grid.layer.to_string().into());
         props.insert("community".into(), grid.community.clone().into());
         features.push(feature(props, Some(polygon_value(&grid.polygon))));
+    }
+    for building in buildings {
+        let mut props = JsonObject::new();
+        props.insert("kind".into(), "building".into());
+        props.insert("code".into(), building.code.clone().into());
+        props.insert("name".into(), building.name.clone().into());
+        props.insert("grid".into(), building.grid.clone().into());
+        features.push(feature(props, Some(polygon_value(&building.footprint))));
     }
     let mut doc = JsonObject::new();
     doc.insert("type".into(), "FeatureCollection".into());

@@ -157,7 +157,7 @@ impl SyntheticDistrict {
 
     /// GeoJSON FeatureCollection of the district, accepted by [`Geography::import`].
     pub fn to_geojson(&self) -> String {
-        crate::export::render(&self.areas, &self.grids)
+        crate::export::render(&self.areas, &self.grids, [])
     }
 
     /// Validates and indexes the district.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::building::Building;
 use crate::index::GridIndex;
 use crate::model::{Area, Grid, Layer};
 
@@ -15,11 +16,20 @@ pub struct Geography {
     pub(crate) layers: BTreeMap<Layer, GridIndex>,
     /// Grid code → layer, for [`Geography::grid`].
     pub(crate) grid_layers: BTreeMap<String, Layer>,
+    /// Unit grid code → its buildings in serial order (see [`crate::building`]).
+    pub(crate) buildings: BTreeMap<String, Vec<Building>>,
 }
 
 impl Geography {
-    pub(crate) fn assemble(areas: Vec<Area>, grids: Vec<Grid>) -> Self {
+    pub(crate) fn assemble(areas: Vec<Area>, grids: Vec<Grid>, buildings: Vec<Building>) -> Self {
         let grid_layers = grids.iter().map(|g| (g.code.clone(), g.layer.clone())).collect();
+        let mut by_grid: BTreeMap<String, Vec<Building>> = BTreeMap::new();
+        for b in buildings {
+            by_grid.entry(b.grid.clone()).or_default().push(b);
+        }
+        for list in by_grid.values_mut() {
+            list.sort_by(|a, b| a.code.cmp(&b.code));
+        }
         let mut by_layer: BTreeMap<Layer, Vec<Grid>> = BTreeMap::new();
         for grid in grids {
             by_layer.entry(grid.layer.clone()).or_default().push(grid);
@@ -28,6 +38,7 @@ impl Geography {
             areas: areas.into_iter().map(|a| (a.code.clone(), a)).collect(),
             layers: by_layer.into_iter().map(|(layer, grids)| (layer, GridIndex::new(grids))).collect(),
             grid_layers,
+            buildings: by_grid,
         }
     }
 
@@ -99,6 +110,10 @@ impl Geography {
 
     /// Renders the whole geography as a GeoJSON FeatureCollection accepted by [`Geography::import`].
     pub fn to_geojson(&self) -> String {
-        crate::export::render(self.areas.values(), self.layers.values().flat_map(|index| index.grids()))
+        crate::export::render(
+            self.areas.values(),
+            self.layers.values().flat_map(|index| index.grids()),
+            self.buildings.values().flatten(),
+        )
     }
 }

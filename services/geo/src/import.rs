@@ -5,28 +5,31 @@
 //!
 //! | property    | features            | value |
 //! |-------------|---------------------|-------|
-//! | `kind`      | all (optional)      | `"district"`, `"street"`, `"community"` or `"grid"`; absent means `"grid"`, so a plain grid layer exported from a GIS tool imports as-is |
+//! | `kind`      | all (optional)      | `"district"`, `"street"`, `"community"`, `"grid"` or `"building"`; absent means `"grid"`, so a plain grid layer exported from a GIS tool imports as-is |
 //! | `code`      | all (required)      | string (or non-negative integer). District: 6 digits; street: 9; community: 12 (the 12-digit zero-padded statistical form is also accepted for districts and streets). Unit grid: 15 digits = community code + serial `001`–`999`. Responsibility/dedicated grid: 1–32 of `[A-Za-z0-9_-]` |
 //! | `name`      | all (required)      | non-empty string, Chinese allowed (`东华门街道`, `和平里社区第3网格`) |
 //! | `layer`     | grids (required)    | `"unit"`, `"responsibility"` or `"dedicated:<kind>"` (e.g. `"dedicated:school"`) |
 //! | `community` | grids (required)    | 12-digit code of a community feature in the same collection |
+//! | `grid`      | buildings (required) | 15-digit code of a unit grid in the same collection; the building's `code` is its 5-digit serial `00001`–`99999` within that grid |
 //!
 //! Other properties and the feature `id` are ignored.
 //!
 //! Geometry, in WGS-84 lon/lat order as RFC 7946 requires:
-//! - **grids**: a `Polygon` (holes allowed). A `MultiPolygon` is accepted only with exactly one
+//! - **grids** and **buildings** (footprints): a `Polygon` (holes allowed). A `MultiPolygon` is accepted only with exactly one
 //!   part, because GIS exports often wrap every polygon that way; a grid with several parts is
 //!   rejected, since a grid is one contiguous patch that one worker patrols and a multi-part grid
 //!   is almost always a digitising mistake.
 //! - **areas**: `null`/absent, `Polygon` or `MultiPolygon` (exclaves are real for communities).
 //!   When a community has a boundary, each of its grids must lie inside it; when it has none, only
 //!   the code relation (community exists; unit-grid code starts with the community code) is checked.
+//!   A building must lie inside the outline of its unit grid.
 //!
 //! Checks (see [`crate::validate`] for the geometry rules): geometry type, position arity,
 //! WGS-84 range, closed rings, at least 4 positions, simple (non-self-intersecting) rings, holes
 //! inside the shell, code format per level/layer, duplicate codes (areas among areas; grids among
-//! all grids), missing parent street/district, missing or unknown community, grid outside its
-//! community. Every problem of every feature is reported; if there is any, no [`Geography`] is
+//! all grids; buildings by grid and serial), missing parent street/district, missing or unknown
+//! community, grid outside its community, unknown grid of a building, building outside its grid.
+//! Every problem of every feature is reported; if there is any, no [`Geography`] is
 //! returned.
 
 use geo::{Coord, MultiPolygon};
@@ -120,6 +123,7 @@ fn parse_feature(index: usize, value: JsonValue, sink: &mut Sink) -> Option<Cand
             "district" => Some(Spec::Area(AreaLevel::District)),
             "street" => Some(Spec::Area(AreaLevel::Street)),
             "community" => Some(Spec::Area(AreaLevel::Community)),
+            "building" => Some(Spec::Building { grid: read_code(props, "grid").map_err(|p| problems.push(p)).ok() }),
             other => {
                 problems.push(Problem::UnknownKind(other.to_owned()));
                 None

@@ -1,13 +1,14 @@
 //! Geography: grid layers from GeoJSON with validation, spatial index and deterministic point lookup.
 //!
 //! Gridflow dispatches city cases by grid (网格化管理). This crate holds the ground truth for
-//! "where is this case": the administrative hierarchy district 区 → street 街道 → community 社区,
-//! and several grid layers over the same ground (unit grids 单元网格, responsibility grids 责任网格,
-//! dedicated grids 专属网格 per kind). It is pure: it parses strings/bytes handed to it and does no
+//! "where is this case": the administrative hierarchy district 区 → street 街道 → community 社区
+//! (→ unit grid → building 楼栋), and several grid layers over the same ground (unit grids 单元网格,
+//! responsibility grids 责任网格, dedicated grids 专属网格 per kind). It is pure: it parses strings/bytes handed to it and does no
 //! I/O of its own.
 //!
 //! - [`model`]: [`Area`], [`Grid`], [`Layer`] and the code rules (6/9/12-digit statistical codes,
 //!   15-digit unit-grid codes = community code + 3-digit serial).
+//! - [`building`]: [`Building`]s 楼栋 inside unit grids (5-digit serial) and point-to-building lookup.
 //! - [`import`]: [`Geography::import`] reads one GeoJSON FeatureCollection (property table in the
 //!   module docs) and is all-or-nothing: `Ok(Geography)` or `Err` with every problem found, each
 //!   naming the feature index and code.
@@ -31,6 +32,7 @@
 //! assert!(geo.resolve(&Layer::Unit, f64::NAN, 116.41).is_none());
 //! ```
 
+pub mod building;
 pub mod error;
 pub mod export;
 pub mod generate;
@@ -43,6 +45,7 @@ pub mod validate;
 
 mod assemble;
 
+pub use building::Building;
 pub use error::{ImportError, Problem, RingRef};
 pub use generate::{SyntheticDistrict, generate_polygons};
 pub use geography::Geography;

@@ -200,8 +200,13 @@ fn property_problems() {
     assert_eq!(problem_of(g), Problem::MissingProperty("name"));
 
     let mut g = unit("005", rect(116.40, 39.92, 116.41, 39.93));
+    g["properties"]["kind"] = json!("room");
+    assert_eq!(problem_of(g), Problem::UnknownKind("room".into()));
+
+    // A building names its grid (tests/buildings.rs covers the rest).
+    let mut g = unit("005", rect(116.40, 39.92, 116.41, 39.93));
     g["properties"]["kind"] = json!("building");
-    assert_eq!(problem_of(g), Problem::UnknownKind("building".into()));
+    assert_eq!(problem_of(g), Problem::MissingProperty("grid"));
 
     let mut g = unit("005", rect(116.40, 39.92, 116.41, 39.93));
     g["geometry"] = Value::Null;
