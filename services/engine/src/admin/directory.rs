@@ -9,7 +9,7 @@
 //! re-dispatches it, as for any unit that disappears.)
 
 use super::{Summary, import};
-use crate::reference::{DIRECTORY, ReferenceCache, ReferenceError};
+use crate::reference::{DIRECTORY, ImportProblem, ReferenceCache, ReferenceError};
 use gridflow_domain::ports::{Store, StoreError};
 use gridflow_routing::{DirectoryDoc, Facility, Handler, Unit};
 
@@ -54,9 +54,17 @@ pub async fn edit(
 ) -> Result<Summary, EditError> {
     let stored =
         store.reference_docs().await?.into_iter().find(|d| d.kind == DIRECTORY).ok_or(EditError::NoDirectory)?;
-    // The stored body passed validation when it was imported; unreadable now means a newer
-    // format, which the import below would report in the usual way.
-    let mut doc: DirectoryDoc = serde_json::from_str(&stored.body).map_err(|_| EditError::NoDirectory)?;
+    // The stored body passed validation when it was imported; failing to read it now means it was
+    // written by a newer format than this build knows, which an admin must hear about.
+    let mut doc: DirectoryDoc = serde_json::from_str(&stored.body).map_err(|e| {
+        let problem = ImportProblem {
+            document: DIRECTORY.into(),
+            at: "document".into(),
+            code: None,
+            problem: format!("the stored directory cannot be read by this version: {e}"),
+        };
+        EditError::Reference(ReferenceError::Invalid(vec![problem]))
+    })?;
     apply(store, &mut doc, edit).await?;
     let body = serde_json::to_string(&doc).map_err(|e| StoreError::Other(format!("encoding the directory: {e}")))?;
     Ok(import(store, cache, vec![(DIRECTORY.into(), body)], actor, Some(stored.revision)).await?)
