@@ -196,8 +196,9 @@ async fn assert_exactly_once(db: &DatabaseConnection, ids: &[String]) {
          GROUP BY 1, 2, 3, 4",
     )
     .await;
+    // (A timer key cannot appear twice in `sla_timers`: the `sla_timers_once` constraint; the
+    // exactly-once proof is the timeline check below.)
     assert_eq!(timers.len() as i64, n * PER_CASE, "fired timers");
-    assert!(timers.iter().all(|(_, c)| *c == 1), "a timer key appears twice in sla_timers");
     let unfired = scalar(db, PENDING).await;
     assert_eq!(unfired, 0, "armed timers (thresholds, and escalation steps already due) never fired");
     // The running generation of each clock, as the case records it.
@@ -259,6 +260,18 @@ async fn assert_exactly_once(db: &DatabaseConnection, ids: &[String]) {
     )
     .await;
     assert_eq!(urges, 0, "cases not urged exactly twice (once per breach)");
+}
+
+/// Threshold timers matching `filter`, counted by the replica that fired (or claimed) them.
+async fn owners(db: &DatabaseConnection, filter: &str) -> BTreeMap<String, i64> {
+    let who = if filter.starts_with("fired") { "fired_by" } else { "claimed_by" };
+    let sql = format!(
+        "SELECT {who} AS owner, COUNT(*)::BIGINT AS n FROM sla_timers WHERE {filter} AND kind NOT LIKE 'esc:%' GROUP BY 1"
+    );
+    let rows = db.query_all_raw(Statement::from_string(DbBackend::Postgres, sql)).await.unwrap();
+    rows.iter()
+        .map(|r| (r.try_get::<Option<String>>("", "owner").unwrap().unwrap_or_default(), r.try_get("", "n").unwrap()))
+        .collect()
 }
 
 async fn report_lateness(db: &DatabaseConnection) {
@@ -335,8 +348,14 @@ async fn two_replicas_fire_each_threshold_once_across_a_kill_body() {
     let fired = wait_for(&db, FIRED, 150, "thresholds started firing", |f| f >= expected / 4).await;
     let pending = scalar(&db, PENDING).await;
     assert!(pending > 0, "every timer fired before the kill ({fired} fired); nothing was tested");
+    // Both replicas were firing: the kill takes down a process doing real work.
+    let by_owner = owners(&db, "fired_at_ms IS NOT NULL").await;
+    assert_eq!(by_owner.len(), 2, "both replicas fire thresholds before the kill: {by_owner:?}");
     b.child.start_kill().unwrap(); // SIGKILL
     b.child.wait().await.unwrap();
+    // Claims held by whichever process is gone stay until their lease lapses, then another takes them.
+    let claimed = owners(&db, "fired_at_ms IS NULL AND claimed_by IS NOT NULL").await;
+    eprintln!("fired by owner before the kill: {by_owner:?}; unfired claims at the kill: {claimed:?}");
     eprintln!(
         "killed replica B (SIGKILL) at {:.1} s: {fired} fired, {pending} pending, {} armed",
         t0.elapsed().as_secs_f64(),

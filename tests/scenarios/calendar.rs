@@ -38,8 +38,16 @@ pub async fn calendar_preview(app: &TestApp) {
         let (status, body) = due(app, &admin, start, amount, unit).await;
         assert_eq!(status, 200, "{start} + {amount} {unit}: {body}");
         assert_eq!(body["due"], expected, "{start} + {amount} {unit}");
-        assert_eq!(body["calendar_version"].as_str().map(|v| v.len()), Some(10));
+        // Every start above falls in 2026: the 2026 version (State Council notice of 2025) counts.
+        assert_eq!(body["calendar_version"], "2026-01-01", "{start}: {body}");
     }
+    // Frontline crews count on `cn-extended`: 07:00–21:00 every day, Spring Festival included.
+    let codes: Vec<&str> = list["calendars"].as_array().unwrap().iter().filter_map(|c| c["code"].as_str()).collect();
+    assert_eq!(codes, ["cn-default", "cn-extended"]);
+    let body = json!({ "start": "2026-02-17T20:00:00+08:00", "amount": 2, "unit": "working_hours" });
+    let (status, body) = app.post("/api/v1/calendars/cn-extended/due", Some(&admin), body).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["due"], "2026-02-18T08:00:00+08:00", "1 h before 21:00, 1 h from 07:00: {body}");
     let (status, body) = app.post("/api/v1/calendars/nowhere/due", Some(&admin), json!({})).await;
     assert_eq!((status.as_u16(), body["code"].as_str()), (404, Some("calendar_not_found")));
     let (status, body) = due(app, &admin, "2026-02-13T16:00:00+08:00", 8, "fortnights").await;
@@ -89,6 +97,16 @@ pub async fn calendar_admin_adds_next_year(app: &TestApp) {
     assert_eq!((status.as_u16(), body["code"].as_str()), (422, Some("validation_failed")), "{body}");
     let (status, body) = put_calendar(app, &admin, &spec, "3").await;
     assert_eq!((status.as_u16(), body["code"].as_str()), (409, Some("reference_conflict")), "{body}");
+    // Versions in force are frozen: clocks recorded them. Editing or dropping 2025's is refused.
+    let mut edited = spec.clone();
+    edited["versions"][0]["overrides"].as_array_mut().unwrap().pop();
+    let (status, body) = put_calendar(app, &admin, &edited, "0").await;
+    assert_eq!((status.as_u16(), body["code"].as_str()), (409, Some("calendar_version_in_force")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("2025-01-01"), "{body}");
+    let mut dropped = spec.clone();
+    dropped["versions"].as_array_mut().unwrap().remove(0);
+    let (status, body) = put_calendar(app, &admin, &dropped, "0").await;
+    assert_eq!((status.as_u16(), body["code"].as_str()), (409, Some("calendar_version_in_force")), "{body}");
     let (_, unchanged) = due(app, &dispatcher, "2026-12-31T17:00:00+08:00", 1, "working_hours").await;
     assert_eq!(unchanged["due"], before["due"]);
 

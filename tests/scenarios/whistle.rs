@@ -16,9 +16,15 @@ fn instant(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().with_timezone(&Utc)
 }
 
-async fn dispatched(app: &TestApp) -> (String, Value) {
+async fn dispatched(app: &TestApp, urgency: &str) -> (String, Value) {
     let worker = app.login("worker").await;
-    let id = app.submit(&worker, CATEGORY).await;
+    let report = json!({
+        "category": CATEGORY, "lat": 39.92016480496015, "lon": 116.39389718115333,
+        "description": "snow on the road", "urgency": urgency,
+    });
+    let (status, body) = app.post("/api/v1/cases", Some(&worker), report).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
     let case = app.wait_status(&worker, &id, "dispatched", Duration::from_secs(10)).await;
     (id, case)
 }
@@ -28,7 +34,7 @@ async fn dispatched(app: &TestApp) -> (String, Value) {
 /// refused); the municipal centre misses it, the timer worker records the miss exactly once and
 /// tells the street office, and a late report-in is still recorded as late.
 pub async fn whistle_and_report_in(app: &TestApp) {
-    let (id, _) = dispatched(app).await;
+    let (id, _) = dispatched(app, "normal").await;
     let supervisor = app.login("supervisor").await;
     let bad = json!({ "action": "whistle", "departments": [], "report_in_minutes": 1 });
     let (status, body) = app.act(&supervisor, &id, bad).await;
@@ -90,9 +96,14 @@ pub async fn whistle_and_report_in(app: &TestApp) {
 /// clock's. With a catalogue policy holding clocks while a return is pending, the clocks pause
 /// on the request and resume on the denial with their dues moved later.
 pub async fn unit_calendars_and_held_clocks(app: &TestApp) {
-    let hold = r#","{""pause_while"":[""return_pending""]}""#;
+    // The policy holds clocks while a return is pending, and gives urgent and emergency reports
+    // 100 minutes to handle instead of the sub-class's 240 (the case below is reported urgent).
+    let patch = r#"{""handle"":{""value"":100,""unit"":""minutes""}}"#;
+    let hold = format!(
+        r#","{{""pause_while"":[""return_pending""],""limits_by_urgency"":{{""urgent"":{patch},""emergency"":{patch}}}}}""#
+    );
     handling_limit(app, "event,0505,", ",240min,120min,,", &format!(",240min,120min,{hold}")).await;
-    let (id, case) = dispatched(app).await;
+    let (id, case) = dispatched(app, "urgent").await;
     let dispatcher = app.login("dispatcher").await;
     if case["department"] != "dept-sanitation" {
         let to = json!({ "action": "redispatch", "department": "dept-sanitation", "reason": "snow is sanitation's" });
@@ -101,6 +112,7 @@ pub async fn unit_calendars_and_held_clocks(app: &TestApp) {
     }
     let case = app.case(&dispatcher, &id).await;
     assert_eq!(case["clocks"]["handle"]["calendar"], "cn-extended", "{case}");
+    assert_eq!(case["clocks"]["handle"]["limit_value"], 100, "the limit of its urgency: {case}");
     assert_eq!(case["clocks"]["sign"]["calendar"], "cn-extended", "{case}");
     let due_before = instant(&case["clocks"]["handle"]["due_at"]);
     // The case view shows instants to the millisecond.

@@ -37,6 +37,7 @@ pub enum Code {
     InvalidReference,
     ReferenceConflict,
     CatalogueVersionInForce,
+    CalendarVersionInForce,
     AlreadyExists,
     InUse,
     OutsideServiceArea,
@@ -75,6 +76,7 @@ impl Code {
             InvalidReference => ("invalid_reference", StatusCode::UNPROCESSABLE_ENTITY),
             ReferenceConflict => ("reference_conflict", StatusCode::CONFLICT),
             CatalogueVersionInForce => ("catalogue_version_in_force", StatusCode::CONFLICT),
+            CalendarVersionInForce => ("calendar_version_in_force", StatusCode::CONFLICT),
             AlreadyExists => ("already_exists", StatusCode::CONFLICT),
             InUse => ("in_use", StatusCode::CONFLICT),
             OutsideServiceArea => ("outside_service_area", StatusCode::UNPROCESSABLE_ENTITY),
@@ -84,7 +86,7 @@ impl Code {
         }
     }
 
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 32] = [
         Code::MalformedJson,
         Code::InvalidRequest,
         Code::InvalidQuery,
@@ -110,6 +112,7 @@ impl Code {
         Code::InvalidReference,
         Code::ReferenceConflict,
         Code::CatalogueVersionInForce,
+        Code::CalendarVersionInForce,
         Code::AlreadyExists,
         Code::InUse,
         Code::OutsideServiceArea,

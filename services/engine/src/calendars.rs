@@ -19,6 +19,11 @@ pub enum CalendarAdminError {
     CodeMismatch { path: String, body: String },
     #[error("calendar `{0}` was saved by someone else meanwhile; reload it and retry")]
     Conflict(String),
+    #[error(
+        "version {effective_from} of calendar `{code}` is in force and may not be {change}: clocks recorded it; \
+         add a new version effective from a later date instead"
+    )]
+    VersionInForce { code: String, effective_from: chrono::NaiveDate, change: &'static str },
     #[error(transparent)]
     Store(StoreError),
 }
@@ -107,6 +112,9 @@ impl CalendarCache {
         if calendar.code() != code {
             return Err(CalendarAdminError::CodeMismatch { path: code.into(), body: calendar.code().into() });
         }
+        if let Some(current) = self.get().get(code) {
+            keeps_versions_in_force(current, &calendar, chrono::Utc::now())?;
+        }
         let revision = match timers.put_calendar(code, body, actor, expected).await {
             Ok(r) => r,
             Err(StoreError::VersionConflict | StoreError::Duplicate(_)) => {
@@ -118,6 +126,30 @@ impl CalendarCache {
         info!(calendar = code, revision, "calendar saved");
         Ok(revision)
     }
+}
+
+/// Versions already in force are frozen: stage clocks recorded the version they counted on (its
+/// `effective_from`), and a clock rebuilt later must count the same way. Next year's holidays, or
+/// a correction, go into a new version with a later date; versions still ahead stay editable.
+fn keeps_versions_in_force(
+    current: &Calendar,
+    next: &Calendar,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), CalendarAdminError> {
+    let today = current.local_date(now);
+    for old in current.versions().iter().filter(|v| v.effective_from() <= today) {
+        let change = match next.versions().iter().find(|v| v.effective_from() == old.effective_from()) {
+            None => "removed",
+            Some(new) if new != old => "changed",
+            Some(_) => continue,
+        };
+        return Err(CalendarAdminError::VersionInForce {
+            code: current.code().into(),
+            effective_from: old.effective_from(),
+            change,
+        });
+    }
+    Ok(())
 }
 
 /// Reloads calendars another replica saved (polling is cheap: one small query).

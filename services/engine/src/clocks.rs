@@ -50,6 +50,13 @@ pub(crate) fn stage_limit(stage: &str, limits: Option<&StageLimits>) -> Option<L
     }
 }
 
+/// The stage limits of a case of `urgency` in sub-class `sub`: the sub-class's, with its SLA
+/// policy's limits for that urgency level put in.
+pub fn case_limits(sub: &gridflow_routing::SubClass, urgency: gridflow_domain::Urgency) -> StageLimits {
+    let level = crate::escalation::urgency_of(urgency);
+    sub.sla.as_ref().map_or(sub.limits, |p| p.limits_for(level, sub.limits))
+}
+
 /// When a handle clock started at `now` is due: the `Dispatched.due_at` the domain records.
 pub fn handle_due(limits: Option<&StageLimits>, cal: &Calendar, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let limit = stage_limit(HANDLE, limits)?;
@@ -127,7 +134,7 @@ impl CaseService {
     /// unit's calendar in the same commit and the case's deadline follows the clock.
     pub fn handle_limit(&self, case: &Case, now: DateTime<Utc>) -> Duration {
         let reference = self.reference.get();
-        let limits = reference.registered_sub_class(case, now).map(|s| s.limits);
+        let limits = reference.registered_sub_class(case, now).map(|s| case_limits(s, case.urgency));
         let limit = limits.map_or(DEFAULT_HANDLE, |l| limit_of(l.handle));
         let calendars = self.calendars.get();
         match calendars.get(DEFAULT_CALENDAR).and_then(|c| handle_due(limits.as_ref(), c, now)) {
@@ -161,7 +168,7 @@ impl CaseService {
         let cals = ClockCalendars { set: &set, centre, unit };
         let reference = self.reference.get();
         let sub = reference.registered_sub_class(&next, now);
-        let limits = sub.map(|s| s.limits);
+        let limits = sub.map(|s| case_limits(s, next.urgency));
         let policy = ClockPolicy {
             limits: limits.as_ref(),
             milestones: sub.map_or(&[][..], |s| &s.milestones[..]),

@@ -54,7 +54,7 @@ pub fn default_chain() -> EscalationChain {
     }
 }
 
-fn urgency_of(u: Urgency) -> gridflow_routing::Urgency {
+pub(crate) fn urgency_of(u: Urgency) -> gridflow_routing::Urgency {
     match u {
         Urgency::Normal => gridflow_routing::Urgency::Normal,
         Urgency::Urgent => gridflow_routing::Urgency::Urgent,

@@ -84,6 +84,7 @@ pub fn emergency_policy() -> SlaPolicy {
         escalation_by_urgency: Default::default(),
         // An emergency's clocks never stop for paperwork.
         pause_while: Vec::new(),
+        limits_by_urgency: Default::default(),
     }
 }
 

@@ -31,6 +31,6 @@ pub use codes::{AreaCode, AreaLevel, CategoryCode, CategoryRef, ClassCode, CodeE
 pub use decide::{Basis, Candidate, Decision, RouteRequest, Router, TriageReason, Verdict};
 pub use error::{ImportError, Issue, Problem};
 pub use rules::{AreaSelector, CategorySelector, ResponsibilityList, Rule, RuleSet};
-pub use sla_policy::{PauseWhile, SlaPolicy};
+pub use sla_policy::{LimitsPatch, PauseWhile, SlaPolicy};
 pub use timeline::Dated;
 pub use units::{AssignmentPolicy, Directory, DirectoryDoc, DutyWindow, Facility, Handler, Unit, UnitType};

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use gridflow_sla::{Action, EscalationChain, Thresholds};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::Urgency;
+use crate::catalogue::{StageLimits, TimeLimit, Urgency};
 use crate::error::Problem;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +27,52 @@ pub struct SlaPolicy {
     /// clocks keep running, so asking buys a unit no time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pause_while: Vec<PauseWhile>,
+    /// Stage limits that differ for an urgency level: an urgent report of the sub-class may have
+    /// to be handled in 2 hours where an ordinary one has a working day. Stages left out keep the
+    /// sub-class's limits.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits_by_urgency: BTreeMap<Urgency, LimitsPatch>,
+}
+
+/// Some stage limits, replacing the sub-class's where given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept: Option<TimeLimit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch: Option<TimeLimit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign: Option<TimeLimit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<TimeLimit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<TimeLimit>,
+}
+
+impl LimitsPatch {
+    /// `base` with this patch's limits put in.
+    pub fn apply(&self, base: StageLimits) -> StageLimits {
+        StageLimits {
+            accept: self.accept.unwrap_or(base.accept),
+            dispatch: self.dispatch.unwrap_or(base.dispatch),
+            sign: self.sign.unwrap_or(base.sign),
+            handle: self.handle.unwrap_or(base.handle),
+            verify: self.verify.unwrap_or(base.verify),
+        }
+    }
+
+    fn limits(&self) -> impl Iterator<Item = (&'static str, TimeLimit)> {
+        [
+            ("accept", self.accept),
+            ("dispatch", self.dispatch),
+            ("sign", self.sign),
+            ("handle", self.handle),
+            ("verify", self.verify),
+        ]
+        .into_iter()
+        .filter_map(|(name, l)| Some((name, l?)))
+    }
 }
 
 /// A pending request that may hold a case's clocks.
@@ -40,6 +86,11 @@ pub enum PauseWhile {
 }
 
 impl SlaPolicy {
+    /// The stage limits of a case of `urgency`: `base` (the sub-class's) with that level's patch.
+    pub fn limits_for(&self, urgency: Urgency, base: StageLimits) -> StageLimits {
+        self.limits_by_urgency.get(&urgency).map_or(base, |p| p.apply(base))
+    }
+
     /// The chain a case of `urgency` runs, if this policy sets one.
     pub fn chain_for(&self, urgency: Urgency) -> Option<&EscalationChain> {
         self.escalation_by_urgency.get(&urgency).or(self.escalation.as_ref())
@@ -55,6 +106,21 @@ impl SlaPolicy {
             chains.push(("sla.escalation".into(), chain));
         }
         let mut problems = vec![];
+        for (urgency, patch) in &self.limits_by_urgency {
+            let field = format!("sla.limits_by_urgency.{}", urgency.as_str());
+            if !levels.contains(urgency) {
+                problems.push(Problem::BadField {
+                    field: field.clone(),
+                    message: "the sub-class has no such urgency level".into(),
+                });
+            }
+            for (stage, limit) in patch.limits().filter(|(_, l)| l.value == 0) {
+                problems.push(Problem::BadField {
+                    field: format!("{field}.{stage}"),
+                    message: format!("a limit of 0 ({:?}) is overdue at once", limit.unit),
+                });
+            }
+        }
         for (urgency, chain) in &self.escalation_by_urgency {
             if !levels.contains(urgency) {
                 problems.push(Problem::BadField {
@@ -116,6 +182,36 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("80%"), "{problems:?}");
         assert!(problems[1].contains("steps[1]"), "{problems:?}");
+    }
+
+    #[test]
+    fn urgent_cases_take_their_own_limits_where_given() {
+        let p = policy(
+            r#"{"limits_by_urgency":{"urgent":{"handle":{"value":2,"unit":"working_hours"},
+                  "sign":{"value":15,"unit":"minutes"}}},"pause_while":["extension_pending"]}"#,
+        );
+        let l = |value, unit| TimeLimit { value, unit };
+        use crate::catalogue::LimitUnit::*;
+        let base = StageLimits {
+            accept: l(1, WorkingHours),
+            dispatch: l(1, WorkingHours),
+            sign: l(1, WorkingHours),
+            handle: l(1, WorkingDays),
+            verify: l(1, WorkingDays),
+        };
+        assert_eq!(p.limits_for(Urgency::Normal, base), base);
+        let urgent = p.limits_for(Urgency::Urgent, base);
+        assert_eq!((urgent.handle, urgent.sign), (l(2, WorkingHours), l(15, Minutes)));
+        assert_eq!((urgent.accept, urgent.verify), (base.accept, base.verify), "stages left out keep theirs");
+        assert_eq!(p.pause_while, [PauseWhile::ExtensionPending]);
+        assert!(p.problems(&[Urgency::Normal, Urgency::Urgent]).is_empty());
+        let problems: Vec<String> = p.problems(&[Urgency::Normal]).iter().map(ToString::to_string).collect();
+        assert!(problems[0].contains("limits_by_urgency.urgent"), "{problems:?}");
+        let zero = policy(r#"{"limits_by_urgency":{"urgent":{"handle":{"value":0,"unit":"minutes"}}}}"#);
+        let problems: Vec<String> = zero.problems(&[Urgency::Urgent]).iter().map(ToString::to_string).collect();
+        assert!(problems[0].contains("limits_by_urgency.urgent.handle"), "{problems:?}");
+        assert!(serde_json::from_str::<SlaPolicy>(r#"{"limits_by_urgency":{"urgent":{"hndle":{}}}}"#).is_err());
+        assert!(serde_json::from_str::<SlaPolicy>(r#"{"pause_while":["lunch"]}"#).is_err());
     }
 
     #[test]

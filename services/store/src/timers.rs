@@ -69,7 +69,10 @@ pub(crate) async fn mark_fired_in<C: ConnectionTrait>(
     fired_at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let at = fired_at.timestamp_millis();
-    let sql = "UPDATE sla_timers SET fired_at_ms = $2, fired_by = $3, lateness_ms = $2 - due_at_ms
+    // `fired_by` names the replica that claimed the timer when there is one (a commit that fires
+    // its causing timer passes no owner of its own), so an operator can see who fired what.
+    let sql =
+        "UPDATE sla_timers SET fired_at_ms = $2, fired_by = COALESCE(claimed_by, $3), lateness_ms = $2 - due_at_ms
                WHERE id = $1 AND fired_at_ms IS NULL AND cancelled_at_ms IS NULL";
     let vals: Vec<Value> = vec![id.into(), at.into(), owner.into()];
     let res = conn.execute_raw(stmt(conn.get_database_backend(), sql, vals)).await.map_err(map_err)?;

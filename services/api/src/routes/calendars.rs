@@ -71,6 +71,7 @@ pub async fn save(
                 ApiError::new(Code::ValidationFailed, e.to_string())
             }
             CalendarAdminError::Conflict(_) => ApiError::new(Code::ReferenceConflict, e.to_string()),
+            CalendarAdminError::VersionInForce { .. } => ApiError::new(Code::CalendarVersionInForce, e.to_string()),
             CalendarAdminError::Store(s) => s.into(),
         },
     )?;
