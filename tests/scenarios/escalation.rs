@@ -188,8 +188,8 @@ async fn answer(mut stream: TcpStream, log: Seen) {
     let _ = stream.shutdown().await;
 }
 
-/// The `dispatched` event reaches the webhook: refused once with a 500, redelivered by the bus
-/// with the same `Idempotency-Key`, accepted once.
+/// The `dispatched` event reaches the webhook: refused once with a 500, retried after a pause with
+/// the same `Idempotency-Key`, accepted once.
 pub async fn webhooks_retry_until_accepted(mut backends: Backends) {
     let (url, seen) = receiver().await;
     backends.webhook_url = Some(url);

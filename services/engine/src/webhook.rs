@@ -1,8 +1,9 @@
 //! The webhook sender: POSTs notification-worthy case events to `GRIDFLOW_WEBHOOK_URL`.
 //!
-//! Delivery is at least once: a failed POST (transport error, timeout, non-2xx) is retried by
-//! the bus, and after the queue's delivery limit the message is parked in `webhooks.parked`
-//! (the dead-letter queue). Every POST of one event carries the same `Idempotency-Key` (the bus
+//! Delivery is at least once: a failed POST (transport error, timeout, non-2xx) is retried in
+//! process with a growing pause ([`BACKOFF`]: a receiver restarting for a few seconds costs no
+//! redelivery), then by the bus, and after the queue's delivery limit — some three minutes of
+//! outage — the message is parked in `webhooks.parked` (the dead-letter queue). Every POST of one event carries the same `Idempotency-Key` (the bus
 //! message id), so a receiver can drop repeats. Without a URL the queue is drained doing nothing.
 
 use crate::consumer::{self, Settle};
@@ -35,6 +36,9 @@ pub const KINDS: &[&str] = &[
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 /// Deliveries before a message is parked in `webhooks.parked`.
 pub const DELIVERY_LIMIT: u32 = 10;
+/// Pauses before the in-process retries of one delivery (15 s in all, then the bus redelivers).
+pub const BACKOFF: [Duration; 4] =
+    [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4), Duration::from_secs(8)];
 
 /// The queue, bound to the kinds in [`KINDS`].
 pub fn queue() -> QueueSpec {
@@ -78,11 +82,32 @@ pub fn body(message_id: &str, event: &CaseEvent) -> Value {
     })
 }
 
-async fn deliver(sender: Option<&WebhookSender>, metrics: &Metrics, message_id: &str, event: &CaseEvent) -> Settle {
+/// One delivery: the first POST and its in-process retries, until accepted, out of retries, or
+/// shutting down.
+async fn deliver(
+    sender: Option<&WebhookSender>,
+    metrics: &Metrics,
+    message_id: &str,
+    event: &CaseEvent,
+    shutdown: &CancellationToken,
+) -> Settle {
     let Some(sender) = sender else {
         metrics.webhook_deliveries.with_label_values(&["skipped"]).inc();
         return Settle::Ack;
     };
+    for pause in BACKOFF {
+        if post(sender, metrics, message_id, event).await == Settle::Ack {
+            return Settle::Ack;
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return Settle::Retry,
+            _ = tokio::time::sleep(pause) => {}
+        }
+    }
+    post(sender, metrics, message_id, event).await
+}
+
+async fn post(sender: &WebhookSender, metrics: &Metrics, message_id: &str, event: &CaseEvent) -> Settle {
     let sent = sender
         .client
         .post(&sender.url)
@@ -113,9 +138,10 @@ async fn deliver(sender: Option<&WebhookSender>, metrics: &Metrics, message_id: 
 pub async fn run(sender: Option<WebhookSender>, bus: Arc<dyn Bus>, metrics: Metrics, shutdown: CancellationToken) {
     let sender = Arc::new(sender);
     let m = metrics.clone();
+    let stop = shutdown.clone();
     consumer::run(bus, WEBHOOK_QUEUE, metrics, shutdown, move |message_id, event| {
-        let (sender, metrics) = (Arc::clone(&sender), m.clone());
-        async move { deliver(sender.as_ref().as_ref(), &metrics, &message_id, &event).await }
+        let (sender, metrics, stop) = (Arc::clone(&sender), m.clone(), stop.clone());
+        async move { deliver(sender.as_ref().as_ref(), &metrics, &message_id, &event, &stop).await }
     })
     .await;
 }
