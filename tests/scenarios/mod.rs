@@ -90,6 +90,7 @@ macro_rules! all_scenarios {
             milestones_reported_over_http,
             whistle_and_report_in,
             unit_calendars_and_held_clocks,
+            unit_calendar_must_be_in_force,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);
     };

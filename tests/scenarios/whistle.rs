@@ -139,3 +139,32 @@ pub async fn unit_calendars_and_held_clocks(app: &TestApp) {
     assert!(due_after > due_before, "the held time moves the due: {due_before} → {due_after}");
     assert_eq!(ms(&case["due_at"]), due_after.timestamp_millis());
 }
+
+/// A unit may name its own calendar, but only one in force: a typo is refused with the unit and
+/// field named, and nothing changes; a calendar in force is taken.
+pub async fn unit_calendar_must_be_in_force(app: &TestApp) {
+    let admin = app.login("admin").await;
+    let unit = |calendar: &str| {
+        json!({ "id": "contractor-night", "name_zh": "夜间养护公司", "name_en": "Night Maintenance Co.",
+                "type": "contractor", "calendar": calendar,
+                "handlers": [{ "id": "contractor-night/h1", "name": "丙", "skills": ["sanitation"] }] })
+    };
+    let (status, body) = app.post("/api/v1/directory/units", Some(&admin), unit("cn-nowhere")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_reference")),
+        "{body}"
+    );
+    let problem = &body["problems"][0];
+    assert!(problem["at"].as_str().unwrap().ends_with("].calendar"), "{body}");
+    assert_eq!(problem["code"], "contractor-night", "{body}");
+    assert!(problem["problem"].as_str().unwrap().contains("cn-extended"), "the calendars in force are named: {body}");
+    let (_, directory) = app.get("/api/v1/reference/directory", &admin).await;
+    assert!(!directory.to_string().contains("contractor-night"), "nothing was written");
+    let (status, body) = app.post("/api/v1/directory/units", Some(&admin), unit("cn-extended")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, directory) = app.get("/api/v1/reference/directory", &admin).await;
+    let units = directory["units"].as_array().unwrap();
+    let night = units.iter().find(|u| u["id"] == "contractor-night").unwrap();
+    assert_eq!(night["calendar"], "cn-extended");
+}

@@ -9,6 +9,7 @@ use crate::reference::{
     CATALOGUE, ImportProblem, KINDS, RULES, Reference, ReferenceCache, ReferenceError, parse_catalogue,
 };
 use chrono::{NaiveDate, Utc};
+use gridflow_calendar::CalendarSet;
 use gridflow_domain::ports::{ReferenceDoc, Store, StoreError};
 use gridflow_routing::import::{catalogue_from_csv, catalogue_from_json, rules_from_csv, rules_from_json};
 use serde::Serialize;
@@ -56,11 +57,36 @@ pub fn summary(r: &Reference) -> Summary {
     Summary { revisions: r.revisions(), layers, areas, units, handlers, facilities, catalogue_versions, rule_sets }
 }
 
+/// A unit's clocks count on the calendar it names, so the name must be one in force (checked
+/// when the calendars are at hand: the API and the CLI; the demo seed names only shipped ones).
+fn units_name_calendars_in_force(reference: &Reference, calendars: &CalendarSet) -> Result<(), ReferenceError> {
+    let Some(directory) = reference.directory() else { return Ok(()) };
+    let problems: Vec<ImportProblem> = directory
+        .units()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, u)| {
+            let code = u.calendar.as_deref()?;
+            calendars.get(code).is_none().then(|| ImportProblem {
+                document: crate::reference::DIRECTORY.into(),
+                at: format!("units[{i}].calendar"),
+                code: Some(u.id.clone()),
+                problem: format!(
+                    "no calendar `{code}` is in force (known: {}); add it with PUT /api/v1/calendars/{code} first",
+                    calendars.codes().collect::<Vec<_>>().join(", ")
+                ),
+            })
+        })
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(ReferenceError::Invalid(problems)) }
+}
+
 /// Writes new revisions of the given documents. `expected` (kind → revision the caller last
 /// saw) turns a concurrent import into a conflict instead of a silent overwrite.
 pub async fn import(
     store: &dyn Store,
     cache: Option<&ReferenceCache>,
+    calendars: Option<&CalendarSet>,
     documents: Vec<(String, String)>,
     actor: &str,
     expected: Option<i32>,
@@ -92,6 +118,9 @@ pub async fn import(
         new.push(doc);
     }
     let built = Reference::build(docs.into_values().collect())?;
+    if let Some(calendars) = calendars {
+        units_name_calendars_in_force(&built, calendars)?;
+    }
     match store.put_reference_docs(&new).await {
         Ok(()) => {}
         Err(StoreError::VersionConflict) => {

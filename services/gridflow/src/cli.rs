@@ -115,6 +115,9 @@ pub async fn import(
     let body = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     eprintln!("validating {} ({} KiB) as the {kind} document…", file.display(), body.len() / 1024);
     let store = open_store(cfg).await?;
+    let in_force =
+        gridflow_engine::calendars::CalendarCache::load(&store).await.context("loading the calendars in force")?.get();
+    let calendars = Some(in_force.as_ref());
     let csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let single_version = !csv && body.trim_start().starts_with('{');
     let result = if matches!(kind, "catalogue" | "rules") && (csv || single_version) {
@@ -126,11 +129,11 @@ pub async fn import(
         let current = Reference::build(store.reference_docs().await?).context("the stored reference data")?;
         let expected = current.docs.get(kind).map_or(0, |d| d.revision);
         match admin::add_version(&current, kind, &body, format) {
-            Ok(text) => admin::import(&store, None, vec![(kind.into(), text)], "cli", Some(expected)).await,
+            Ok(text) => admin::import(&store, None, calendars, vec![(kind.into(), text)], "cli", Some(expected)).await,
             Err(e) => Err(e),
         }
     } else {
-        admin::import(&store, None, vec![(kind.into(), body)], "cli", None).await
+        admin::import(&store, None, calendars, vec![(kind.into(), body)], "cli", None).await
     };
     match result {
         Ok(summary) => {

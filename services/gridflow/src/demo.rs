@@ -67,7 +67,7 @@ pub fn users() -> Vec<(&'static str, &'static str, Vec<Role>, Vec<&'static str>)
 /// and safe when several processes start at once (a lost import race or a taken name is skipped).
 pub async fn seed(store: &dyn Store) -> anyhow::Result<()> {
     if store.reference_docs().await?.is_empty() {
-        match admin::import(store, None, documents(SEED)?, "demo", Some(0)).await {
+        match admin::import(store, None, None, documents(SEED)?, "demo", Some(0)).await {
             Ok(_) | Err(gridflow_engine::reference::ReferenceError::Conflict { .. }) => {}
             Err(e) => return Err(e).context("importing the demo reference data"),
         }

@@ -166,9 +166,11 @@ pub async fn replace(
     known_kind(&kind)?;
     let expected = if_match(&req)?;
     let service = &state.service;
+    let calendars = service.calendars.get();
     let summary = admin::import(
         service.store.as_ref(),
         Some(&service.reference),
+        Some(calendars.as_ref()),
         vec![(kind, utf8(&body)?)],
         &actor.id,
         expected,
@@ -212,9 +214,16 @@ pub async fn add_version(
     let current = service.reference.get();
     let expected = current.docs.get(&kind).map_or(0, |d| d.revision);
     let text = admin::add_version(&current, &kind, &utf8(&body)?, format)?;
-    let summary =
-        admin::import(service.store.as_ref(), Some(&service.reference), vec![(kind, text)], &actor.id, Some(expected))
-            .await?;
+    let calendars = service.calendars.get();
+    let summary = admin::import(
+        service.store.as_ref(),
+        Some(&service.reference),
+        Some(calendars.as_ref()),
+        vec![(kind, text)],
+        &actor.id,
+        Some(expected),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(summary))
 }
 

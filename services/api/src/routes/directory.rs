@@ -64,7 +64,8 @@ fn item<T: DeserializeOwned>(body: &[u8], id: Option<&str>) -> Result<(T, Value)
 
 async fn apply(state: &AppState, actor: &str, edit: Edit) -> Result<Summary, ApiError> {
     let service = &state.service;
-    Ok(directory::edit(service.store.as_ref(), Some(&service.reference), edit, actor).await?)
+    let calendars = service.calendars.get();
+    Ok(directory::edit(service.store.as_ref(), Some(&service.reference), Some(calendars.as_ref()), edit, actor).await?)
 }
 
 fn written(created: bool, item: Value, summary: &Summary) -> HttpResponse {

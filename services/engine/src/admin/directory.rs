@@ -49,6 +49,7 @@ impl From<StoreError> for EditError {
 pub async fn edit(
     store: &dyn Store,
     cache: Option<&ReferenceCache>,
+    calendars: Option<&gridflow_calendar::CalendarSet>,
     edit: Edit,
     actor: &str,
 ) -> Result<Summary, EditError> {
@@ -67,7 +68,7 @@ pub async fn edit(
     })?;
     apply(store, &mut doc, edit).await?;
     let body = serde_json::to_string(&doc).map_err(|e| StoreError::Other(format!("encoding the directory: {e}")))?;
-    Ok(import(store, cache, vec![(DIRECTORY.into(), body)], actor, Some(stored.revision)).await?)
+    Ok(import(store, cache, calendars, vec![(DIRECTORY.into(), body)], actor, Some(stored.revision)).await?)
 }
 
 async fn apply(store: &dyn Store, doc: &mut DirectoryDoc, edit: Edit) -> Result<(), EditError> {
