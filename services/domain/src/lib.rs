@@ -9,6 +9,7 @@ pub mod command;
 pub mod error;
 pub mod event;
 pub mod lifecycle;
+mod permissions;
 pub mod ports;
 pub mod role;
 pub mod state;

@@ -4,8 +4,9 @@ use crate::case::{Case, NewReport, PendingExtension};
 use crate::command::Command;
 use crate::error::DomainError;
 use crate::event::Event;
+pub use crate::permissions::{roles_for, states_for};
 use crate::role::{Actor, Role};
-use crate::state::CaseState::{self, *};
+use crate::state::CaseState::*;
 use chrono::{DateTime, Duration, Utc};
 
 /// Facts the decision needs that are not in the case: the clock and the handling time limit.
@@ -18,102 +19,6 @@ pub struct Ctx {
 
 const MAX_TEXT: usize = 2000;
 const MAX_EXTENSION_MINUTES: i64 = 60 * 24 * 90;
-
-/// Who may issue a command (before scope is checked) — DOMAIN.md §7.
-pub fn roles_for(cmd: &Command) -> &'static [Role] {
-    use Role::*;
-    match cmd {
-        Command::Accept => &[IntakeOperator, Dispatcher, System],
-        Command::Reject { .. } => &[IntakeOperator, Dispatcher, ShiftLead],
-        Command::MarkDuplicate { .. } => &[IntakeOperator, Dispatcher, System],
-        Command::Register => &[IntakeOperator, Dispatcher, System],
-        Command::Dispatch { .. } => &[Dispatcher, ShiftLead, System],
-        Command::Redispatch { .. } => &[Dispatcher, ShiftLead],
-        Command::Sign | Command::Start | Command::Feedback { .. } | Command::ReportMilestone { .. } => {
-            &[UnitDispatcher, UnitHandler]
-        }
-        // A street blows the whistle through its supervisor, the centre through a dispatcher or the
-        // shift lead, an emergency's escalation chain as the system.
-        Command::Whistle { .. } => &[Supervisor, Dispatcher, ShiftLead, System],
-        Command::ReportIn { .. } => &[UnitDispatcher, UnitHandler],
-        Command::RequestVerification => &[Dispatcher, System],
-        Command::Verify { .. } | Command::SelfResolve { .. } => &[GridWorker],
-        Command::Close { .. } => &[ShiftLead],
-        Command::RequestReturn { .. } | Command::RequestExtension { .. } => &[UnitDispatcher, UnitHandler],
-        Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ShiftLead, SectionHead],
-        Command::ApproveExtension { .. } | Command::DenyExtension { .. } => &[ShiftLead, SectionHead, Leader],
-        Command::Suspend { .. } | Command::Resume => &[ShiftLead, SectionHead, Leader],
-        Command::Reopen { .. } => &[ShiftLead, Supervisor],
-        Command::Escalate { .. } => &[Supervisor, ShiftLead, SectionHead, Leader, System],
-        Command::Urge { .. } => &[Supervisor, ShiftLead, Leader, System],
-        // The system re-routes when an escalation chain's automatic re-dispatch step fires.
-        Command::Reroute { .. } => &[Dispatcher, ShiftLead, System],
-        Command::Route { .. } => &[System],
-        Command::Assign { .. } => &[UnitDispatcher, System],
-        Command::LinkDuplicate { .. } | Command::FireThreshold { .. } | Command::Notify { .. } => &[System],
-    }
-}
-
-/// In which states a command is allowed (ignoring pending-extension rules checked in `decide`).
-pub fn states_for(cmd: &Command) -> &'static [CaseState] {
-    match cmd {
-        Command::Accept => &[Reported],
-        Command::Reject { .. } | Command::MarkDuplicate { .. } | Command::SelfResolve { .. } => &[Reported, Accepted],
-        Command::Register => &[Accepted],
-        Command::Dispatch { .. } => &[Registered, Reopened],
-        Command::Redispatch { .. } | Command::RequestReturn { .. } => &[Dispatched, Signed],
-        Command::Sign => &[Dispatched],
-        Command::Start => &[Signed, Rework],
-        Command::Feedback { .. } => &[Signed, InProgress, Rework],
-        // Milestone clocks end with the handle stage at feedback, so none runs in rework.
-        Command::ReportMilestone { .. } => &[Signed, InProgress],
-        Command::Whistle { .. } => &[Registered, Reopened, Dispatched, Signed, InProgress, Rework, ReturnRequested],
-        // A department whistled in may report in as long as the case is open.
-        Command::ReportIn { .. } => &OPEN,
-        Command::RequestVerification => &[FeedbackGiven],
-        Command::Verify { .. } | Command::Close { .. } => &[FeedbackGiven, Verifying],
-        Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ReturnRequested],
-        Command::RequestExtension { .. } | Command::ApproveExtension { .. } | Command::DenyExtension { .. } => {
-            &[Signed, InProgress, Rework]
-        }
-        Command::Suspend { .. } | Command::Urge { .. } => &[Dispatched, Signed, InProgress, Rework],
-        Command::Resume => &[Suspended],
-        Command::Reroute { .. } => &[Accepted, Registered, Reopened, Dispatched, Signed],
-        Command::Route { .. } => &[Registered, Reopened, Dispatched, Signed],
-        Command::Assign { .. } => &[Dispatched, Signed, InProgress, Rework],
-        Command::LinkDuplicate { .. } | Command::FireThreshold { .. } | Command::Notify { .. } => &CaseState::ALL,
-        Command::Reopen { .. } => &[Closed],
-        Command::Escalate { .. } => &[
-            Registered,
-            Dispatched,
-            Signed,
-            InProgress,
-            FeedbackGiven,
-            Verifying,
-            Rework,
-            ReturnRequested,
-            Suspended,
-            Reopened,
-        ],
-    }
-}
-
-/// The states of an open case.
-const OPEN: [CaseState; 12] = [
-    Reported,
-    Accepted,
-    Registered,
-    Dispatched,
-    Signed,
-    InProgress,
-    FeedbackGiven,
-    Verifying,
-    Rework,
-    ReturnRequested,
-    Suspended,
-    Reopened,
-];
-
 /// Most departments one whistle may name.
 const MAX_WHISTLED: usize = 20;
 /// The longest report-in deadline: a week.
