@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use gridflow_domain::ports::{ReferenceDoc, Store, StoreError};
 use gridflow_geo::{Geography, Grid, Layer};
 use gridflow_routing::import::{catalogue_from_json, directory_from_json, rules_from_json};
-use gridflow_routing::{Catalogue, CategoryRef, Directory, ResponsibilityList, Router, SubClass};
+use gridflow_routing::{
+    AreaLevel, AreaSelector, Catalogue, CategoryRef, Directory, ResponsibilityList, Router, SubClass,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -119,6 +121,9 @@ impl Reference {
         if let (Some(geo), Some(dir)) = (&geography, &directory) {
             problems.extend(cross_check(geo, dir));
         }
+        if let (Some(geo), Some(rules)) = (&geography, &rules) {
+            problems.extend(rules_name_known_ground(geo, rules, crate::routing::local_date(Utc::now())));
+        }
         let router = match (catalogue, rules, directory) {
             (Some(c), Some(r), Some(d)) => {
                 Router::new(c, r, d).map_err(|e| problems.extend(routing_problems(RULES, e))).ok()
@@ -219,6 +224,38 @@ fn cross_check(geo: &Geography, dir: &Directory) -> Vec<ImportProblem> {
         {
             let text = format!("area {} is not in the geography", area.as_str());
             problems.push(problem(DIRECTORY, format!("units[{i}]"), Some(u.id.clone()), text));
+        }
+    }
+    problems
+}
+
+/// A rule for an area or grid the geography does not have would never match: its cases would fall
+/// through to the street or triage with no sign of why. Checked for the rule set in force and the
+/// ones still ahead; older sets are history and may name ground since re-coded.
+fn rules_name_known_ground(geo: &Geography, rules: &ResponsibilityList, today: NaiveDate) -> Vec<ImportProblem> {
+    let sets = rules.sets();
+    let in_force = sets.iter().rposition(|s| s.effective_from() <= today).unwrap_or(0);
+    let mut problems = vec![];
+    for (i, set) in sets.iter().enumerate().skip(in_force) {
+        for (j, rule) in set.rules().iter().enumerate() {
+            let missing = match &rule.area {
+                AreaSelector::Any => None,
+                AreaSelector::Territory(code) if code.level() == AreaLevel::UnitGrid => geo
+                    .grid(code.as_str())
+                    .is_none()
+                    .then(|| format!("unit grid {} is not in the geography", code.as_str())),
+                AreaSelector::Territory(code) => {
+                    geo.area(code.as_str()).is_none().then(|| format!("area {} is not in the geography", code.as_str()))
+                }
+                AreaSelector::Layer(g) => {
+                    let named = geo.grid(g.code()).and_then(|grid| crate::routing::layer_grid(&grid.layer, &grid.code));
+                    let known = named.as_ref() == Some(g);
+                    (!known).then(|| format!("grid {} of layer {} is not in the geography", g.code(), g.layer()))
+                }
+            };
+            if let Some(text) = missing {
+                problems.push(problem(RULES, format!("versions[{i}].rules[{j}]"), Some(rule.id.to_string()), text));
+            }
         }
     }
     problems

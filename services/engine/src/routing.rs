@@ -75,7 +75,8 @@ pub enum ExplainError {
     UnknownFacility(String),
 }
 
-fn layer_grid(layer: &Layer, code: &str) -> Option<LayerGrid> {
+/// How the rules name grid `code` of `layer` (`school:…`, `responsibility:…`; unit grids by code).
+pub(crate) fn layer_grid(layer: &Layer, code: &str) -> Option<LayerGrid> {
     let name = match layer {
         Layer::Unit => return None,
         Layer::Responsibility => "responsibility".to_string(),

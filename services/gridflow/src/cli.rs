@@ -140,7 +140,7 @@ pub async fn import(
             let revision = summary.revisions.get(kind).copied().unwrap_or_default();
             println!("imported {kind} revision {revision}");
             println!("{}", serde_json::to_string_pretty(&summary)?);
-            println!("running services pick it up within 10 seconds");
+            println!("running services pick it up within 5 seconds");
             Ok(())
         }
         Err(ReferenceError::Invalid(problems)) => {

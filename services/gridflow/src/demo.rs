@@ -163,4 +163,34 @@ mod tests {
         assert_eq!(documents(SEED).unwrap(), documents(SEED).unwrap());
         assert_ne!(documents(SEED).unwrap()[0], documents(SEED + 1).unwrap()[0]);
     }
+
+    /// Rules naming ground the geography lacks are refused with the rule located, for the rule
+    /// set in force; the same grid exists, so the unchanged demo builds.
+    #[test]
+    fn rules_must_name_known_ground() {
+        let docs = |edit: &dyn Fn(&str) -> String| -> Vec<gridflow_domain::ports::ReferenceDoc> {
+            documents(SEED)
+                .unwrap()
+                .into_iter()
+                .map(|(kind, body)| gridflow_domain::ports::ReferenceDoc {
+                    body: if kind == "rules" { edit(&body) } else { body },
+                    kind,
+                    revision: 1,
+                    created_by: "test".into(),
+                    created_at: chrono::Utc::now(),
+                })
+                .collect()
+        };
+        assert!(Reference::build(docs(&|b| b.to_string())).is_ok());
+        let moved = |b: &str| b.replace("responsibility:110101003001R01", "responsibility:110101003001R99");
+        let Err(gridflow_engine::reference::ReferenceError::Invalid(problems)) = Reference::build(docs(&moved)) else {
+            panic!("a rule for an unknown grid was accepted");
+        };
+        assert!(!problems.is_empty());
+        for p in &problems {
+            assert_eq!(p.document, "rules");
+            assert!(p.at.contains("].rules["), "{p:?}");
+            assert!(p.problem.contains("110101003001R99 of layer responsibility is not in the geography"), "{p:?}");
+        }
+    }
 }
