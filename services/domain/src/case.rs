@@ -132,9 +132,7 @@ impl Case {
     pub fn pending_report_ins(&self) -> impl Iterator<Item = &str> {
         self.report_ins.iter().filter(|(_, r)| r.reported_at.is_none()).map(|(d, _)| d.as_str())
     }
-}
 
-impl Case {
     /// Builds a case from its first event. Returns `None` unless that event is `Reported`.
     pub fn from_reported(id: CaseId, event: &Event, at: DateTime<Utc>) -> Option<Case> {
         let Event::Reported {
