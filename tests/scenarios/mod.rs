@@ -17,6 +17,7 @@ mod listing;
 mod metrics;
 mod milestones;
 mod paths;
+mod reoffer;
 mod routing;
 mod support;
 mod whistle;
@@ -36,6 +37,7 @@ pub use listing::*;
 pub use metrics::*;
 pub use milestones::*;
 pub use paths::*;
+pub use reoffer::*;
 pub use routing::*;
 pub use whistle::*;
 
@@ -91,6 +93,7 @@ macro_rules! all_scenarios {
             whistle_and_report_in,
             unit_calendars_and_held_clocks,
             unit_calendar_must_be_in_force,
+            unsigned_offer_is_reoffered,
         );
         scenarios!({ let mut b = $backends; b.duplicate_radius_m = 50; b }; duplicates_are_held_and_merged);
     };

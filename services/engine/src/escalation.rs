@@ -24,7 +24,9 @@ pub const STREET_OFFICE: &str = "street";
 /// 1. at the breach: urge 催办 the unit;
 /// 2. 60 minutes after the breach: urge again, then every 24 h, at most 3 more times;
 /// 3. 24 h (natural) after the breach: escalate to the street office of the case's grid
-///    (`street-<first 9 digits of the grid>`, written [`STREET_OFFICE`] in the chain).
+///    (`street-<first 9 digits of the grid>`, written [`STREET_OFFICE`] in the chain);
+/// 4. on the sign clock only, at its breach: re-offer the case to the unit's next eligible
+///    handler, and again every 30 minutes while nobody signs, at most 3 more times.
 pub fn default_chain() -> EscalationChain {
     EscalationChain {
         steps: vec![
@@ -49,6 +51,14 @@ pub fn default_chain() -> EscalationChain {
                 action: Action::Escalate { to: STREET_OFFICE.into() },
                 repeat: None,
                 stages: vec![],
+            },
+            // Last, so the indices armed timers carry keep meaning the steps above.
+            Step {
+                after: Trigger::Breach,
+                delay_minutes: 0,
+                action: Action::Reoffer,
+                repeat: Some(Repeat { every_minutes: 30, max_times: 3 }),
+                stages: vec![gridflow_sla::Stage::Sign],
             },
         ],
     }
@@ -179,6 +189,14 @@ pub fn commands(
             departments: departments.iter().map(resolve).collect(),
             report_in_minutes: *report_in_minutes,
             reason: why("whistle 吹哨"),
+        }],
+        // The timer worker offers the case to the next handler itself (see
+        // `crate::routing::reoffer`); reaching here means nobody else in the unit can take it.
+        Action::Reoffer => vec![Command::Notify {
+            to: format!("{unit}:dispatcher"),
+            reason: why(
+                "not signed in time and no other handler of the unit is on duty with the skill: assign by hand",
+            ),
         }],
         Action::AutoRedispatch => match elsewhere {
             Some(note) => vec![Command::Reroute {

@@ -240,6 +240,25 @@ pub fn assignment(
     Some(assign(unit, skill.as_deref(), now, offset(), &Workload { loads, cursor }))
 }
 
+/// The re-offer 改派 of a case its assigned handler did not sign for in time: the next handler of
+/// the unit after the one who missed it, in list order, on duty and with the skill, with the miss
+/// in the reason. `None` when the case has no handler or nobody else qualifies.
+pub fn reoffer(reference: &Reference, case: &Case, now: DateTime<Utc>) -> Option<Command> {
+    let missed = case.handler.as_deref()?;
+    let mut unit = reference.directory()?.unit(case.department.as_deref()?)?.clone();
+    let at = unit.handlers.iter().position(|h| h.id == missed)?;
+    unit.handlers.remove(at);
+    unit.assignment = AssignmentPolicy::RoundRobin;
+    let version = case.routing.as_ref().and_then(|r| r.catalogue_version);
+    let sub = reference.sub_class_of(&case.category, version, now).or_else(|| reference.sub_class(&case.category, now));
+    let skill = sub.and_then(|s| s.skill.clone());
+    // Starting at the missed handler's place, which the next one now holds.
+    let a = assign(&unit, skill.as_deref(), now, offset(), &Workload { loads: HashMap::new(), cursor: at });
+    let handler = a.handler?;
+    let reason = format!("{missed} did not sign in time: re-offered to {handler} ({})", a.reason);
+    Some(Command::Assign { handler: Some(handler), policy: "reoffer".into(), reason })
+}
+
 pub fn assign_command(a: &Assignment) -> Command {
     Command::Assign {
         handler: a.handler.clone(),

@@ -104,8 +104,16 @@ fn plan_step(case: &Case, timer: &DueTimer, (step, repetition): (usize, u32), po
         Action::AutoRedispatch => decide_elsewhere(&policy.reference, case, Utc::now()),
         _ => None,
     };
+    let reoffered = match action {
+        Action::Reoffer => crate::routing::reoffer(&policy.reference, case, Utc::now()),
+        _ => None,
+    };
+    let commands = match reoffered {
+        Some(assign) => vec![assign],
+        None => escalation::commands(action, case, &timer.clock, (step, repetition), elsewhere.as_ref()),
+    };
     Planned {
-        commands: escalation::commands(action, case, &timer.clock, (step, repetition), elsewhere.as_ref()),
+        commands,
         arm: escalation::next_run(chain, case, &timer.clock, timer.generation, (step, repetition), timer.due_at)
             .into_iter()
             .collect(),

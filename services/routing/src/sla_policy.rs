@@ -135,6 +135,13 @@ impl SlaPolicy {
                 problems.push(Problem::BadField { field: field.clone(), message: e.to_string() });
             }
             for (i, step) in chain.steps.iter().enumerate() {
+                if step.action == Action::Reoffer && step.stages != [gridflow_sla::Stage::Sign] {
+                    problems.push(Problem::BadField {
+                        field: format!("{field}.steps[{i}]"),
+                        message: "a re-offer passes an unsigned case to another handler: limit it to `\"stages\": [\"sign\"]`"
+                            .into(),
+                    });
+                }
                 if let Action::Whistle { departments, report_in_minutes } = &step.action
                     && (departments.is_empty() || *report_in_minutes == 0)
                 {
@@ -212,6 +219,16 @@ mod tests {
         assert!(problems[0].contains("limits_by_urgency.urgent.handle"), "{problems:?}");
         assert!(serde_json::from_str::<SlaPolicy>(r#"{"limits_by_urgency":{"urgent":{"hndle":{}}}}"#).is_err());
         assert!(serde_json::from_str::<SlaPolicy>(r#"{"pause_while":["lunch"]}"#).is_err());
+    }
+
+    #[test]
+    fn a_reoffer_belongs_to_the_sign_stage() {
+        let everywhere = policy(r#"{"escalation":{"steps":[{"after":"breach","action":{"kind":"reoffer"}}]}}"#);
+        let problems: Vec<String> = everywhere.problems(&[Urgency::Normal]).iter().map(ToString::to_string).collect();
+        assert!(problems.len() == 1 && problems[0].contains("stages"), "{problems:?}");
+        let sign =
+            policy(r#"{"escalation":{"steps":[{"after":"breach","action":{"kind":"reoffer"},"stages":["sign"]}]}}"#);
+        assert!(sign.problems(&[Urgency::Normal]).is_empty());
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub enum Action {
         report_in_minutes: u32,
     },
     AutoRedispatch,
+    /// Re-offer the case to another handler of the unit (DOMAIN.md §4: an offer not signed within
+    /// its limit is re-offered and the miss recorded). Meant for the sign stage.
+    Reoffer,
 }
 
 /// Repeat a step every `every_minutes` (natural), at most `max_times` more times after the first.
