@@ -68,4 +68,11 @@ pub async fn buildings_under_grids(app: &TestApp) {
     assert_eq!(revisions_after["documents"], revisions_before["documents"]);
     let (_, still) = app.post("/api/v1/routing/explain", Some(&dispatcher), probe).await;
     assert_eq!(still["location"]["building"], format!("{G1_CODE}00001"));
+
+    // A report from inside it records the building with the routing decision.
+    let worker = app.login("worker").await;
+    let id = submit_at(app, &worker, "event:0102", G1).await;
+    let case = app.wait_status(&worker, &id, "dispatched", std::time::Duration::from_secs(10)).await;
+    assert_eq!(case["routing"]["building"], format!("{G1_CODE}00001"), "{case}");
+    assert_eq!(case["routing"]["grid"], G1_CODE, "{case}");
 }

@@ -21,6 +21,9 @@ pub struct RoutingNote {
     pub catalogue_version: Option<u32>,
     /// The unit grid the case was routed by.
     pub grid: Option<String>,
+    /// The building 楼栋 the report's point is in, where the geography maps buildings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub building: Option<String>,
     /// Units left out because they returned the case before.
     #[serde(default)]
     pub excluded: Vec<String>,

@@ -63,6 +63,7 @@ fn note(lead: &str) -> gridflow_domain::RoutingNote {
         rule_set_version: Some(1),
         catalogue_version: Some(1),
         grid: Some(GRID.into()),
+        building: None,
         excluded: vec![],
     }
 }

@@ -182,6 +182,7 @@ fn auto_redispatch_reroutes_elsewhere_or_asks_the_dispatcher() {
         rule_set_version: Some(2),
         catalogue_version: Some(2),
         grid: case.grid.clone(),
+        building: None,
         excluded: vec!["sanitation".into()],
     };
     let moved = commands(&Action::AutoRedispatch, &case, "sign", (2, 0), Some(&elsewhere));

@@ -193,6 +193,7 @@ pub fn note(e: &Explanation) -> RoutingNote {
         rule_set_version: d.rule_set_version,
         catalogue_version: d.catalogue_version,
         grid: e.grid.clone(),
+        building: e.location.as_ref().and_then(|l| l.building.clone()),
         excluded: Vec::new(),
     }
 }
