@@ -96,6 +96,14 @@ pub async fn sla_metrics_report(app: &TestApp) {
         assert_eq!(r["breach_seconds"], late_seconds, "the lateness the clock recorded: {r}");
         assert_eq!(r["breach_minutes"], late_seconds.div_euclid(60), "{r}");
     }
+    // Routed at once, the four passed intake and dispatch on time at their report.
+    for stage in ["intake", "dispatch"] {
+        let (status, report) = app.get(&format!("/api/v1/metrics/sla?stage={stage}"), &supervisor).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        let r = row(&report, UNIT);
+        assert_eq!((r["due"].as_u64(), r["on_time"].as_u64()), (Some(4), Some(4)), "{stage}: {r}");
+        assert!(close_to(&r["on_time_rate"], 1.0), "{stage}: {r}");
+    }
     let (_, by_category) = app.get("/api/v1/metrics/sla?by=category", &supervisor).await;
     assert_eq!(row(&by_category, CATEGORY)["due"], 4, "{by_category}");
     let (_, by_street) = app.get("/api/v1/metrics/sla?by=street", &supervisor).await;
