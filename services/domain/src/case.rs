@@ -128,6 +128,13 @@ pub struct ReportIn {
 }
 
 impl Case {
+    /// Whether a handle clock (running or held) sets the deadline: then the domain's wall-time
+    /// moves of a resume or an extension give way to the clock's, which count business time and
+    /// know whether the clock is still held (say, by a pending extension after the resume).
+    fn clock_owns_due(&self) -> bool {
+        self.clocks.get(crate::clock::HANDLE).is_some_and(|c| c.state != crate::clock::ClockRun::Stopped)
+    }
+
     /// The whistled departments that have not reported in yet.
     pub fn pending_report_ins(&self) -> impl Iterator<Item = &str> {
         self.report_ins.iter().filter(|(_, r)| r.reported_at.is_none()).map(|(d, _)| d.as_str())
@@ -282,7 +289,9 @@ impl Case {
                 }
             }
             Event::ExtensionApproved { due_at, .. } => {
-                self.due_at = Some(*due_at);
+                if !self.clock_owns_due() {
+                    self.due_at = Some(*due_at);
+                }
                 self.pending_extension = None;
                 self.extension_count += 1;
             }
@@ -295,7 +304,9 @@ impl Case {
             Event::Resumed { due_at } => {
                 self.state = self.resume_to.take().unwrap_or(CaseState::Dispatched);
                 self.suspended_at = None;
-                self.due_at = *due_at;
+                if !self.clock_owns_due() {
+                    self.due_at = *due_at;
+                }
             }
             Event::SelfResolved { .. } => self.state = CaseState::SelfResolved,
             Event::Reopened { .. } => {

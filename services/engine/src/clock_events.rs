@@ -286,3 +286,7 @@ pub fn clock_events(
 #[cfg(test)]
 #[path = "clock_events_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "clock_props_tests.rs"]
+mod props;

@@ -76,11 +76,23 @@ pub(crate) fn step_in(
     policy: &ClockPolicy<'_>,
     cals: &ClockCalendars<'_>,
 ) -> (Case, Vec<Event>) {
+    let name = cmd.name();
+    try_step_in(case, cmd, now, policy, cals).unwrap_or_else(|| panic!("{name} refused in {}", case.state))
+}
+
+/// [`step_in`], or `None` when the domain refuses the command.
+pub(crate) fn try_step_in(
+    case: &Case,
+    cmd: Command,
+    now: DateTime<Utc>,
+    policy: &ClockPolicy<'_>,
+    cals: &ClockCalendars<'_>,
+) -> Option<(Case, Vec<Event>)> {
     let actor = Actor { id: "x".into(), roles: gridflow_domain::Role::ASSIGNABLE.to_vec(), scopes: vec![] };
     let scopes = ["unit:roads", "unit:water", "district:110101"];
     let actor = Actor { scopes: scopes.iter().map(|s| gridflow_domain::Scope::parse(s).unwrap()).collect(), ..actor };
     let due = handle_due(policy.limits, &cal(), now).unwrap();
-    let events = decide(case, &cmd, &actor, Ctx { now, handle_limit: due - now }).unwrap();
+    let events = decide(case, &cmd, &actor, Ctx { now, handle_limit: due - now }).ok()?;
     let mut next = case.clone();
     for e in &events {
         next.apply(e, now);
@@ -89,7 +101,7 @@ pub(crate) fn step_in(
     for e in &clock {
         next.apply(e, now);
     }
-    (next, clock)
+    Some((next, clock))
 }
 
 pub(crate) fn kinds(events: &[Event]) -> Vec<&'static str> {
