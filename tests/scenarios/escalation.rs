@@ -116,11 +116,19 @@ pub async fn sla_auto_redispatch_when_unsigned(app: &TestApp) {
     assert!(moved["event"]["reason"].as_str().unwrap().contains("re-dispatched automatically"), "{moved}");
     let to = moved["event"]["to"].as_str().unwrap();
     assert_ne!(to, silent);
-    assert_eq!(case["department"], to);
     assert_eq!(case["status"], "dispatched");
+    // On a slow machine the next unit's 1-minute sign clock may lapse too before this read: each
+    // further re-dispatch starts where the last one went and leaves out every unit that let it lapse.
+    let moves = kinds(&case, "redispatched");
+    let mut silent_units = vec![silent.clone()];
+    for pair in moves.windows(2) {
+        assert_eq!(pair[1]["event"]["from"], pair[0]["event"]["to"], "{case}");
+        silent_units.push(pair[1]["event"]["from"].as_str().unwrap().to_string());
+    }
+    assert_eq!(case["department"], moves.last().unwrap()["event"]["to"], "{case}");
     let excluded: Vec<&str> =
         case["routing"]["excluded"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
-    assert_eq!(excluded, [silent.as_str()], "{case}");
+    assert_eq!(excluded, silent_units, "{case}");
     // The re-dispatch follows the sign clock's breach, and a new sign clock runs for the new unit.
     let breach = position(&case, |t| {
         t["type"] == "threshold_reached" && t["event"]["stage"] == "sign" && t["event"]["percent"] == 100
