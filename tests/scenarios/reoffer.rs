@@ -27,7 +27,14 @@ pub async fn unsigned_offer_is_reoffered(app: &TestApp) {
     let second = reoffer["event"]["handler"].as_str().unwrap();
     assert_ne!(second, first);
     assert!(second.starts_with(&format!("{unit}/")), "a handler of the same unit: {second}");
-    assert_eq!(case["handler"], second);
+    // Every later re-offer (seen once on a loaded machine; see the closing note of 2026-12-07)
+    // starts from the handler the previous one chose, and the case is with the last.
+    for pair in assigned[1..].windows(2) {
+        let from = pair[0]["event"]["handler"].as_str().unwrap();
+        let why = pair[1]["event"]["reason"].as_str().unwrap();
+        assert!(why.starts_with(&format!("{from} did not sign in time")), "{case}");
+    }
+    assert_eq!(case["handler"], assigned.last().unwrap()["event"]["handler"], "{case}");
     assert_eq!(case["department"], unit.as_str(), "the case stays with its unit");
     assert_eq!(case["status"], "dispatched");
     // The sign clock's breach came first, then the re-offer.

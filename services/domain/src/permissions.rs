@@ -55,7 +55,7 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         Command::ReportMilestone { .. } => &[Signed, InProgress],
         Command::Whistle { .. } => &[Registered, Reopened, Dispatched, Signed, InProgress, Rework, ReturnRequested],
         // A department whistled in may report in as long as the case is open.
-        Command::ReportIn { .. } => &OPEN,
+        Command::ReportIn { .. } => &CaseState::OPEN,
         Command::RequestVerification => &[FeedbackGiven],
         Command::Verify { .. } | Command::Close { .. } => &[FeedbackGiven, Verifying],
         Command::ApproveReturn { .. } | Command::DenyReturn { .. } => &[ReturnRequested],
@@ -83,19 +83,3 @@ pub fn states_for(cmd: &Command) -> &'static [CaseState] {
         ],
     }
 }
-
-/// The states of an open case.
-const OPEN: [CaseState; 12] = [
-    Reported,
-    Accepted,
-    Registered,
-    Dispatched,
-    Signed,
-    InProgress,
-    FeedbackGiven,
-    Verifying,
-    Rework,
-    ReturnRequested,
-    Suspended,
-    Reopened,
-];

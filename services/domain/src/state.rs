@@ -43,6 +43,25 @@ impl CaseState {
         CaseState::Closed,
     ];
 
+    /// The states of an open case: every state but the terminal ones (see [`CaseState::is_open`]).
+    pub const OPEN: [CaseState; 12] = {
+        use CaseState::*;
+        [
+            Reported,
+            Accepted,
+            Registered,
+            Dispatched,
+            Signed,
+            InProgress,
+            FeedbackGiven,
+            Verifying,
+            Rework,
+            ReturnRequested,
+            Suspended,
+            Reopened,
+        ]
+    };
+
     pub fn as_str(self) -> &'static str {
         match self {
             CaseState::Reported => "reported",
@@ -82,5 +101,16 @@ impl CaseState {
 impl fmt::Display for CaseState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CaseState;
+
+    #[test]
+    fn the_open_states_are_those_not_terminal() {
+        let open: Vec<CaseState> = CaseState::ALL.into_iter().filter(|s| s.is_open()).collect();
+        assert_eq!(open, CaseState::OPEN);
     }
 }

@@ -127,6 +127,17 @@ pub fn light(
     clock.snapshot(cals.get(&v.calendar)?, now.max(v.updated_at), thresholds).ok().map(|s| s.light)
 }
 
+/// The calendar the clocks of `unit` count on: its own if it names one in force, else the
+/// city default.
+pub fn unit_calendar<'a>(
+    reference: &crate::reference::Reference,
+    cals: &'a CalendarSet,
+    unit: Option<&str>,
+) -> Option<&'a Calendar> {
+    let own = unit.and_then(|u| reference.directory()?.unit(u)?.calendar.clone());
+    own.and_then(|code| cals.get(&code)).or_else(|| cals.get(DEFAULT_CALENDAR))
+}
+
 impl CaseService {
     /// The handling limit of the case's category (catalogue version it was reported under), counted on the
     /// default calendar from `now`: working hours and days skip nights, weekends and holidays.
@@ -143,14 +154,6 @@ impl CaseService {
         }
     }
 
-    /// The calendar the clocks of `unit` count on: its own if it names one in force, else the
-    /// city default.
-    pub fn unit_calendar<'a>(&self, cals: &'a CalendarSet, unit: Option<&str>) -> Option<&'a Calendar> {
-        let reference = self.reference.get();
-        let own = unit.and_then(|u| reference.directory()?.unit(u)?.calendar.clone());
-        own.and_then(|code| cals.get(&code)).or_else(|| cals.get(DEFAULT_CALENDAR))
-    }
-
     /// Appends the clock events a change implies (as `system:sla`) and the timers that go with them.
     pub fn with_clocks(
         &self,
@@ -160,13 +163,13 @@ impl CaseService {
         now: DateTime<Utc>,
     ) -> (Case, Vec<Transition>, TimerChanges) {
         let set = self.calendars.get();
+        let reference = self.reference.get();
         let (Some(centre), Some(unit)) =
-            (set.get(DEFAULT_CALENDAR), self.unit_calendar(&set, next.department.as_deref()))
+            (set.get(DEFAULT_CALENDAR), unit_calendar(&reference, &set, next.department.as_deref()))
         else {
             return (next, transitions, TimerChanges::default());
         };
         let cals = ClockCalendars { set: &set, centre, unit };
-        let reference = self.reference.get();
         let sub = reference.registered_sub_class(&next, now);
         let limits = sub.map(|s| case_limits(s, next.urgency));
         let policy = ClockPolicy {
