@@ -17,7 +17,7 @@ mod fixtures;
 #[path = "store_contract/queries.rs"]
 mod queries;
 
-use assignment::{assignment_turns, open_case_count};
+use assignment::{assignment_turns, awaiting_report_in, open_case_count};
 use clocks::{clock_rows_of_a_window, every_run_of_a_clock_is_a_row};
 use commit_timers::timers_commit_with_the_case;
 use fixtures::*;
@@ -86,6 +86,7 @@ contract!(
     every_run_of_a_clock_is_a_row,
     assignment_turns,
     open_case_count,
+    awaiting_report_in,
 );
 
 async fn create_and_read_back(s: &SeaStore) {

@@ -11,6 +11,7 @@ mod m20261122_000001_core;
 mod m20261122_000002_reference;
 mod m20261122_000003_sla;
 mod m20261207_000004_assignment_turns;
+mod m20261207_000005_report_ins;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_reference::Migration),
             Box::new(m20261122_000003_sla::Migration),
             Box::new(m20261207_000004_assignment_turns::Migration),
+            Box::new(m20261207_000005_report_ins::Migration),
         ]
     }
 }

@@ -34,6 +34,15 @@ pub async fn unsigned_offer_is_reoffered(app: &TestApp) {
         let why = pair[1]["event"]["reason"].as_str().unwrap();
         assert!(why.starts_with(&format!("{from} did not sign in time")), "{case}");
     }
+    // Each re-offer is its own run of the step: a run applied twice would be a timer fired twice.
+    let runs: Vec<&str> = assigned[1..]
+        .iter()
+        .filter_map(|a| a["event"]["reason"].as_str()?.rsplit_once("(escalation "))
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(runs.len(), assigned.len() - 1, "every re-offer names its run: {case}");
+    let distinct: std::collections::BTreeSet<&&str> = runs.iter().collect();
+    assert_eq!(distinct.len(), runs.len(), "a run of the re-offer step applied twice: {case}");
     assert_eq!(case["handler"], assigned.last().unwrap()["event"]["handler"], "{case}");
     assert_eq!(case["department"], unit.as_str(), "the case stays with its unit");
     assert_eq!(case["status"], "dispatched");

@@ -50,9 +50,20 @@ pub async fn whistle_and_report_in(app: &TestApp) {
     let (status, case) = app.get(&format!("/api/v1/cases/{id}"), &enforcement).await;
     assert_eq!(status, StatusCode::OK, "a whistled department reads the case: {case}");
     assert_eq!(case["clocks"]["report_in:dept-enforcement"]["state"], "running", "{case}");
+    // The whistled department finds the case in its queue, with the deadline; the holder does not
+    // owe a report-in.
+    let awaited = report_in_queue(app, &enforcement, "dept-enforcement").await;
+    assert_eq!(awaited.len(), 1, "{awaited:?}");
+    assert_eq!(awaited[0]["id"], id.as_str());
+    assert_eq!(awaited[0]["department"], case["department"]);
+    let whistled_at = instant(&awaited[0]["whistled_at"]);
+    assert_eq!(instant(&awaited[0]["report_in_due"]) - whistled_at, chrono::TimeDelta::minutes(1));
+    assert!(report_in_queue(app, &supervisor, case["department"].as_str().unwrap()).await.is_empty());
     let report = json!({ "action": "report_in", "note": "team of four on the way" });
     let (status, body) = app.act(&enforcement, &id, report.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(report_in_queue(app, &enforcement, "dept-enforcement").await.is_empty(), "reported in: off its list");
+    assert_eq!(report_in_queue(app, &supervisor, "dept-municipal").await.len(), 1);
     let (status, body) = app.act(&enforcement, &id, report.clone()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "only once: {body}");
     // The unit handling the case was not whistled in, so it cannot report in for anyone.
@@ -89,6 +100,14 @@ pub async fn whistle_and_report_in(app: &TestApp) {
     assert_eq!(late["result"]["on_time"], false, "{case}");
     assert_eq!(kinds(&case, "whistled").len(), 1);
     assert_eq!(kinds(&case, "reported_in").len(), 2);
+    assert!(report_in_queue(app, &municipal, "dept-municipal").await.is_empty());
+}
+
+/// The `report_in` list of a department's queue.
+async fn report_in_queue(app: &TestApp, token: &str, department: &str) -> Vec<Value> {
+    let (status, body) = app.get(&format!("/api/v1/queues/{department}"), token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["report_in"].as_array().unwrap().clone()
 }
 
 /// The sanitation crew works 07:00–21:00 every day on the shipped `cn-extended` calendar: a case

@@ -44,3 +44,37 @@ pub async fn open_case_count(s: &SeaStore) {
     assert_eq!(s.open_case_count("dept-a").await.unwrap(), 2);
     assert_eq!(s.open_case_count("dept-c").await.unwrap(), 0);
 }
+
+/// Cases a whistle awaits a department's report-in from: listed by the earliest deadline, off
+/// the list once the department reports in or the case ends, and never for others.
+pub async fn awaiting_report_in(s: &SeaStore) {
+    use crate::fixtures::{T0, at, create, dispatch, step};
+    use gridflow_domain::{Event, RejectReason};
+    let whistle = |departments: &[&str], minutes| Event::Whistled {
+        departments: departments.iter().map(|d| d.to_string()).collect(),
+        report_in_minutes: minutes,
+        reason: "road blocked".into(),
+    };
+    let ids = |cases: Vec<gridflow_domain::Case>| cases.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let a = create(s, "event:0102", "G", at(T0)).await;
+    let a = step(s, &a.case, &dispatch("dept-a", at(T0)), at(T0 + 5)).await;
+    let b = create(s, "event:0102", "G", at(T0)).await;
+    let b = step(s, &b.case, &dispatch("dept-a", at(T0)), at(T0 + 5)).await;
+    assert!(s.awaiting_report_in("dept-x", 10).await.unwrap().is_empty());
+    // b's deadline (10 min) comes before a's (60 min).
+    let a = step(s, &a.case, &[whistle(&["dept-x", "dept-y"], 60)], at(T0 + 10)).await;
+    let b = step(s, &b.case, &[whistle(&["dept-x"], 10)], at(T0 + 10)).await;
+    assert_eq!(ids(s.awaiting_report_in("dept-x", 10).await.unwrap()), vec![b.case.id, a.case.id]);
+    assert_eq!(ids(s.awaiting_report_in("dept-x", 1).await.unwrap()), vec![b.case.id]);
+    assert_eq!(ids(s.awaiting_report_in("dept-y", 10).await.unwrap()), vec![a.case.id]);
+    assert!(s.awaiting_report_in("dept-a", 10).await.unwrap().is_empty(), "the holder owes no report-in");
+    // dept-x reports in on a: a leaves dept-x's list, stays on dept-y's.
+    let reported = [Event::ReportedIn { department: "dept-x".into(), note: "on the way".into() }];
+    step(s, &a.case, &reported, at(T0 + 20)).await;
+    assert_eq!(ids(s.awaiting_report_in("dept-x", 10).await.unwrap()), vec![b.case.id]);
+    assert_eq!(ids(s.awaiting_report_in("dept-y", 10).await.unwrap()), vec![a.case.id]);
+    // b ends: nobody owes it anything.
+    let closed = [Event::Rejected { reason: RejectReason::TooMinor, note: String::new() }];
+    step(s, &b.case, &closed, at(T0 + 30)).await;
+    assert!(s.awaiting_report_in("dept-x", 10).await.unwrap().is_empty());
+}

@@ -176,7 +176,7 @@ pub fn document() -> Value {
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ExplainRequest" } } } },
                 "responses": errors(json!({ "200": { "description": "The explanation" } })) } },
             "/api/v1/queues/{department}": { "get": {
-                "summary": "Live queue of a department (or `triage`), soonest due first",
+                "summary": "Live queue of a department (or `triage`), soonest due first (`cases`), and the cases whose whistle 吹哨 awaits its report-in 报到, earliest deadline first (`report_in`)",
                 "parameters": [{ "name": "department", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": errors(json!({ "200": { "description": "Live cases" } })) } },
             "/api/v1/metrics/sla": { "get": {

@@ -244,7 +244,12 @@ pub fn assignment(
 /// The re-offer 改派 of a case its assigned handler did not sign for in time: the next handler of
 /// the unit after the one who missed it, in list order, on duty and with the skill, with the miss
 /// in the reason. `None` when the case has no handler or nobody else qualifies.
-pub fn reoffer(reference: &Reference, case: &Case, now: DateTime<Utc>) -> Option<Command> {
+pub fn reoffer(
+    reference: &Reference,
+    case: &Case,
+    now: DateTime<Utc>,
+    (step, repetition): (usize, u32),
+) -> Option<Command> {
     let missed = case.handler.as_deref()?;
     let mut unit = reference.directory()?.unit(case.department.as_deref()?)?.clone();
     let at = unit.handlers.iter().position(|h| h.id == missed)?;
@@ -256,7 +261,12 @@ pub fn reoffer(reference: &Reference, case: &Case, now: DateTime<Utc>) -> Option
     // Starting at the missed handler's place, which the next one now holds.
     let a = assign(&unit, skill.as_deref(), now, offset(), &Workload { loads: HashMap::new(), cursor: at });
     let handler = a.handler?;
-    let reason = format!("{missed} did not sign in time: re-offered to {handler} ({})", a.reason);
+    // The run is named as the other escalation steps name theirs, so the timeline tells a repeat
+    // of the step from a second offer of the same run.
+    let reason = format!(
+        "{missed} did not sign in time: re-offered to {handler} ({}) (escalation step {step}, run {repetition})",
+        a.reason
+    );
     Some(Command::Assign { handler: Some(handler), policy: "reoffer".into(), reason })
 }
 

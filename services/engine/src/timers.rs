@@ -105,7 +105,7 @@ fn plan_step(case: &Case, timer: &DueTimer, (step, repetition): (usize, u32), po
         _ => None,
     };
     let reoffered = match action {
-        Action::Reoffer => crate::routing::reoffer(&policy.reference, case, Utc::now()),
+        Action::Reoffer => crate::routing::reoffer(&policy.reference, case, Utc::now(), (step, repetition)),
         _ => None,
     };
     let commands = match reoffered {

@@ -13,6 +13,7 @@ impl SeaStore {
     pub(crate) async fn commit_case(&self, c: &CaseCommit) -> Result<(), StoreError> {
         let txn = self.db.begin().await.map_err(map_err)?;
         self.write_case(&txn, c).await?;
+        crate::report_ins::write_report_ins(&txn, &c.case).await?;
         self.write_transitions(&txn, c).await?;
         self.write_outbox(&txn, c).await?;
         if let Some(mark) = &c.inbox {

@@ -8,6 +8,7 @@ mod outbox;
 mod port;
 mod principals;
 mod reference;
+mod report_ins;
 mod sql;
 mod timers;
 

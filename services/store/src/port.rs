@@ -38,6 +38,9 @@ impl Store for SeaStore {
     async fn open_case_count(&self, department: &str) -> Result<u64, StoreError> {
         self.query_open_case_count(department).await
     }
+    async fn awaiting_report_in(&self, department: &str, limit: u64) -> Result<Vec<Case>, StoreError> {
+        self.query_awaiting_report_in(department, limit).await
+    }
     async fn add_user(&self, user: &Principal) -> Result<(), StoreError> {
         self.insert_principal(USER, user).await
     }

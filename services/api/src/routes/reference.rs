@@ -113,7 +113,8 @@ pub async fn departments(state: web::Data<AppState>, Auth(actor): Auth) -> HttpR
     HttpResponse::Ok().json(json!({ "departments": units }))
 }
 
-/// The live work queue of a department (or `triage`), soonest due first, from live state.
+/// The live work queue of a department (or `triage`), soonest due first, from live state, and the
+/// cases awaiting the department's report-in, earliest deadline first.
 #[get("/api/v1/queues/{department}")]
 pub async fn queue(
     state: web::Data<AppState>,
@@ -134,5 +135,17 @@ pub async fn queue(
         tracing::error!(error = %e, "live state read failed");
         ApiError::new(Code::StoreUnavailable, "live state is unavailable; retry shortly")
     })?;
-    Ok(HttpResponse::Ok().json(json!({ "department": department, "cases": cases })))
+    // Cases held elsewhere whose whistle 吹哨 awaits this department's report-in 报到: the live
+    // queue is keyed by the holder, so these come from the store.
+    let awaited = state.service.store.awaiting_report_in(&department, 200).await?;
+    let report_in: Vec<_> = awaited
+        .iter()
+        .filter_map(|c| {
+            let r = c.report_ins.get(&department)?;
+            let due = r.whistled_at + chrono::TimeDelta::minutes(i64::from(r.minutes));
+            Some(json!({ "id": c.id, "state": c.state, "category": c.category, "grid": c.grid,
+                         "department": c.department, "whistled_at": r.whistled_at, "report_in_due": due }))
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "department": department, "cases": cases, "report_in": report_in })))
 }

@@ -170,6 +170,10 @@ pub trait Store: Send + Sync {
     async fn take_assignment_turn(&self, unit: &str) -> Result<u64, StoreError>;
     /// Open cases (see `nearby_cases`) dispatched to `department`, with or without a handler.
     async fn open_case_count(&self, department: &str) -> Result<u64, StoreError>;
+    /// Open cases whose whistle 吹哨 awaits `department`'s report-in 报到, the earliest deadline
+    /// first, at most `limit`: written with each case commit, so a report-in or the case's end
+    /// takes the case off at once.
+    async fn awaiting_report_in(&self, department: &str, limit: u64) -> Result<Vec<Case>, StoreError>;
 
     /// MUST return `Duplicate` for a taken name.
     async fn add_user(&self, user: &Principal) -> Result<(), StoreError>;
