@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
+use crate::building::Building;
 use crate::error::ImportError;
 use crate::geography::Geography;
 use crate::model::{Area, AreaLevel, DedicatedKind, Grid, Layer};
@@ -63,14 +64,26 @@ const NAME_TAILS: [&str; 16] =
     ["园", "里", "苑", "府", "街", "门", "桥", "坊", "巷", "院", "楼", "湖", "河", "井", "台", "营"];
 
 /// A generated district: 1 district, 6 or 8 streets, 48 communities (all with boundaries),
-/// 432–768 unit grids, one responsibility grid per community and a few `dedicated:school` grids.
+/// 432–768 unit grids, one responsibility grid per community, a few `dedicated:school` grids, and
+/// one to four buildings 楼栋 in each unit grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntheticDistrict {
     /// District, streets and communities, parents first.
     pub areas: Vec<Area>,
     /// Grids of all layers.
     pub grids: Vec<Grid>,
+    /// Buildings of the unit grids, by grid then serial.
+    pub buildings: Vec<Building>,
 }
+
+/// Seed offset of the building generator: buildings draw from their own sequence, so adding
+/// them left every grid, name and school of an existing seed exactly as it was.
+const BUILDING_SEED: u64 = 0x6275_696c_6469_6e67;
+/// Buildings sit in the square [0.3, 0.7]² of their lattice cell (cell units): every jittered
+/// side stays within 0.27 of its lattice line (module docs), so that square is inside the cell.
+const BUILDING_LOW: f64 = 0.3;
+const BUILDING_SLOT: f64 = 0.2;
+const BUILDING_SIZE: f64 = 0.16;
 
 impl SyntheticDistrict {
     /// Generates the demo district around Dongcheng's centre. Same seed, same district, bit for bit.
@@ -100,6 +113,8 @@ impl SyntheticDistrict {
         let mut areas =
             vec![Area::new(AreaLevel::District, DEMO_DISTRICT_CODE, "东城区").with_boundary(district_boundary)];
         let mut grids = Vec::new();
+        let mut buildings = Vec::new();
+        let mut building_rng = SplitMix64::new(seed ^ BUILDING_SEED);
         let mut used_names = BTreeSet::new();
         let mut street_no = 0;
         for rows in row_bounds.windows(2) {
@@ -118,11 +133,29 @@ impl SyntheticDistrict {
                         let (x0, y0, x1, y1) = (xs[cc], ys[cr], xs[cc + 1], ys[cr + 1]);
                         let boundary = lattice.block(x0, y0, x1, y1);
                         let mut serial = 0;
+                        let mut house = 0;
                         for j in y0..y1 {
                             for i in x0..x1 {
                                 serial += 1;
+                                let grid_code = format!("{code}{serial:03}");
+                                // One to four of the cell's 2 × 2 building slots, numbered in the
+                                // community (和平里9号楼) and by serial within the grid.
+                                let count = 1 + building_rng.below(4);
+                                for (k, slot) in [(0, 0), (1, 0), (0, 1), (1, 1)].into_iter().take(count).enumerate() {
+                                    house += 1;
+                                    let (bx, by) = (
+                                        i as f64 + BUILDING_LOW + BUILDING_SLOT * f64::from(slot.0),
+                                        j as f64 + BUILDING_LOW + BUILDING_SLOT * f64::from(slot.1),
+                                    );
+                                    buildings.push(Building {
+                                        code: format!("{:05}", k + 1),
+                                        name: format!("{name}{house}号楼"),
+                                        grid: grid_code.clone(),
+                                        footprint: lattice.rect(bx, by, bx + BUILDING_SIZE, by + BUILDING_SIZE),
+                                    });
+                                }
                                 grids.push(Grid {
-                                    code: format!("{code}{serial:03}"),
+                                    code: grid_code,
                                     name: format!("{name}第{serial}网格"),
                                     layer: Layer::Unit,
                                     community: code.clone(),
@@ -152,15 +185,17 @@ impl SyntheticDistrict {
                 }
             }
         }
-        SyntheticDistrict { areas, grids }
+        SyntheticDistrict { areas, grids, buildings }
     }
 
-    /// GeoJSON FeatureCollection of the district, accepted by [`Geography::import`].
+    /// GeoJSON FeatureCollection of the district with its buildings, accepted by
+    /// [`Geography::import`].
     pub fn to_geojson(&self) -> String {
-        crate::export::render(&self.areas, &self.grids, [])
+        crate::export::render(&self.areas, &self.grids, &self.buildings)
     }
 
-    /// Validates and indexes the district.
+    /// Validates and indexes the district's areas and grids (without its buildings; import
+    /// [`Self::to_geojson`] for those).
     pub fn into_geography(self) -> Result<Geography, Vec<ImportError>> {
         Geography::from_parts(self.areas, self.grids)
     }
@@ -211,6 +246,9 @@ fn community_name(rng: &mut SplitMix64, used: &mut BTreeSet<String>) -> String {
 /// middle of the vertical side from (i, j) to (i, j+1).
 struct Lattice {
     nx: usize,
+    /// South-west corner of the lattice and the size of a cell, in degrees.
+    origin: Coord<f64>,
+    cell_deg: Coord<f64>,
     corners: Vec<Coord<f64>>,
     h_mids: Vec<Coord<f64>>,
     v_mids: Vec<Coord<f64>>,
@@ -249,7 +287,7 @@ impl Lattice {
             }
         }
         let corners = unit.iter().copied().map(to_degrees).collect();
-        Lattice { nx, corners, h_mids, v_mids }
+        Lattice { nx, origin, cell_deg: Coord { x: dlon, y: dlat }, corners, h_mids, v_mids }
     }
 
     fn c(&self, i: usize, j: usize) -> Coord<f64> {
@@ -265,6 +303,13 @@ impl Lattice {
     }
 
     /// Cell (i, j) as a counter-clockwise octagon (RFC 7946 orientation).
+    /// The rectangle [x0, x1] × [y0, y1] in cell units (unjittered), counter-clockwise.
+    fn rect(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
+        let at =
+            |x: f64, y: f64| Coord { x: self.origin.x + x * self.cell_deg.x, y: self.origin.y + y * self.cell_deg.y };
+        Polygon::new(LineString::new(vec![at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1), at(x0, y0)]), vec![])
+    }
+
     fn cell(&self, i: usize, j: usize) -> Polygon<f64> {
         self.block(i, j, i + 1, j + 1)
             .0

@@ -146,6 +146,10 @@ mod tests {
         );
         assert_eq!(figures, (8, 48, 546, vec![85, 86], 30, 82, 20));
         assert_eq!((layer("responsibility"), layer("dedicated:school")), (48, 15));
+        // One to four buildings 楼栋 in every unit grid, each inside it (the import checks that).
+        let buildings = geo.buildings().count();
+        assert!(geo.grids(&Layer::Unit).iter().all(|g| !geo.buildings_in(&g.code).is_empty()));
+        assert_eq!(buildings, 1407);
         // Street offices exist for the first five streets only; the other three fall back to the
         // district office.
         let offices = geo
