@@ -302,7 +302,6 @@ impl Lattice {
         self.v_mids[j * (self.nx + 1) + i]
     }
 
-    /// Cell (i, j) as a counter-clockwise octagon (RFC 7946 orientation).
     /// The rectangle [x0, x1] × [y0, y1] in cell units (unjittered), counter-clockwise.
     fn rect(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
         let at =
@@ -310,6 +309,7 @@ impl Lattice {
         Polygon::new(LineString::new(vec![at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1), at(x0, y0)]), vec![])
     }
 
+    /// Cell (i, j) as a counter-clockwise octagon (RFC 7946 orientation).
     fn cell(&self, i: usize, j: usize) -> Polygon<f64> {
         self.block(i, j, i + 1, j + 1)
             .0
